@@ -1,0 +1,65 @@
+// reassembly_engine.h: the contract every reassembler keeps (DESIGN.md
+// "Contracts that every engine keeps"): ref, fast, and third-party adapters.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ip4ref/bytes.h"
+#include "ip4ref/events.h"
+#include "ip4ref/reassembly_config.h"
+#include "ip4ref/reassembly_stats.h"
+#include "ip4ref/result.h"
+#include "ip4ref/time.h"
+
+namespace ip4ref {
+
+class ReassemblyEngine {
+ public:
+  virtual ~ReassemblyEngine() = default;
+
+  // Handles one IPv4 packet (no link header) arriving at `now`.
+  // First expires every datagram whose deadline is <= now (as expire() does),
+  // then emits exactly one of: Delivered (an unfragmented packet, or the
+  // fragment completed a datagram), Dropped (the packet is refused), nothing
+  // (the fragment was stored), or Discarded events for the datagram it
+  // belonged to or for datagrams evicted to make room (possibly followed by
+  // the packet's own outcome). Never throws; any bytes are safe.
+  virtual void push(Bytes packet, Instant now, EventSink& sink) = 0;
+
+  // Discards (reason kTimeout) every datagram whose deadline is <= now, in
+  // deadline order, ties by creation order.
+  virtual void expire(Instant now, EventSink& sink) = 0;
+
+  // The earliest deadline of any datagram in progress; nullopt when none.
+  virtual std::optional<Instant> next_expiry() const = 0;
+
+  virtual const ReassemblyStats& stats() const = 0;
+  virtual const ReassemblyConfig& config() const = 0;
+  virtual std::string_view name() const = 0;
+};
+
+// Engines by name: "ref" always; "fast" and adapters as they are built.
+// Fails with an empty pointer and a message in `error` for an unknown name.
+using EngineFactory = std::unique_ptr<ReassemblyEngine> (*)(const ReassemblyConfig&);
+
+struct EngineInfo {
+  std::string name;
+  std::string description;
+  EngineFactory factory;
+};
+
+// Every registered engine, in registration order.
+const std::vector<EngineInfo>& engine_registry();
+
+// Adds an engine (adapters call this from their registration function).
+void register_engine(EngineInfo info);
+
+// nullptr when `name` is unknown.
+std::unique_ptr<ReassemblyEngine> make_engine(std::string_view name,
+                                              const ReassemblyConfig& config);
+
+}  // namespace ip4ref
