@@ -1,0 +1,46 @@
+// engine_registry.cpp: engines by name, one registry for every tool (fuzz,
+// props, replay, bench). "ref" is always present; other engines register
+// themselves (see register_engine).
+#include <algorithm>
+
+#include "ip4ref/reassembly_engine.h"
+#include "reassembly_store.h"
+
+namespace ip4ref {
+namespace {
+
+std::vector<EngineInfo>& registry() {
+  static std::vector<EngineInfo> engines = {
+      {"ref", "reference reassembly store (lib/src/ref): clarity first",
+       [](const ReassemblyConfig& c) -> std::unique_ptr<ReassemblyEngine> {
+         return std::make_unique<ref::ReassemblyStore>(c);
+       }},
+  };
+  return engines;
+}
+
+}  // namespace
+
+const std::vector<EngineInfo>& engine_registry() { return registry(); }
+
+void register_engine(EngineInfo info) {
+  auto& engines = registry();
+  auto same = [&](const EngineInfo& e) { return e.name == info.name; };
+  if (auto it = std::find_if(engines.begin(), engines.end(), same); it != engines.end()) {
+    *it = std::move(info);
+    return;
+  }
+  engines.push_back(std::move(info));
+}
+
+std::unique_ptr<ReassemblyEngine> make_engine(std::string_view name,
+                                              const ReassemblyConfig& config) {
+  for (const EngineInfo& e : registry()) {
+    if (e.name == name) {
+      return e.factory(config);
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace ip4ref
