@@ -64,7 +64,8 @@ class IcmpView {
 
 // Echo reply to an echo request: same identifier, sequence and data,
 // type 0, fresh checksum (RFC 792 "Echo or Echo Reply Message").
-// kTruncated / kBadChecksum if `request` is not a valid echo request.
+// kTruncated / kBadChecksum if `request` is not a valid echo request
+// (kTruncated when its type is not 8: no echo request is present).
 Result<std::vector<std::uint8_t>> make_echo_reply(const IcmpView& request);
 
 // An echo request with the given identifier, sequence and data.
