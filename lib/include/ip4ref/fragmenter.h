@@ -40,11 +40,23 @@ struct FragmentResult {
 
 // Fragments one IPv4 packet (checked with Ipv4View::parse and
 // Ipv4Header::parse) to `mtu` octets. A packet that already fits is returned
-// unchanged as the single fragment (FragOKs not counted). Errors:
-//   kMtuTooSmall           mtu < 68
-//   kFragmentationNeeded   DF set and the packet exceeds mtu
+// unchanged as the single fragment (FragOKs not counted), as its
+// [0, total length) octets (link padding after it dropped). Errors, checked
+// in this order:
+//   kMtuTooSmall           mtu < 68 (whatever the packet's size)
 //   any Ipv4View / options parse reason for a malformed packet
-// Every emitted fragment has a correct header checksum.
+//   kFragmentationNeeded   DF set and the packet exceeds mtu (`icmp` filled)
+//   kDatagramTooLarge      a piece's offset would pass 65528, the largest the
+//                          13-bit field holds (re-fragmenting a bogus fragment)
+//   kMtuTooSmall           a later piece's header + 8 octets exceeds mtu (not
+//                          reachable with mtu >= 68; a guard against looping)
+// The input's header checksum is not verified (the send side built it, or
+// ip_recv verified it); every emitted fragment has a fresh, correct one.
+// The first piece carries all the input's options, the others only those
+// with the copied flag, padded to 4 octets; non-last pieces have MF set, the
+// last keeps the input's MF; offsets add the input's fragment offset.
+// Counters: frag_oks += 1 and frag_creates += pieces on success; frag_fails
+// += 1 on every error except a malformed packet (never fragmented, RFC 4293).
 FragmentResult fragment(Bytes packet, std::size_t mtu, FragmenterStats* stats = nullptr);
 
 // A 16-bit identification counter, one per stack (RFC 791 3.2; RFC 6864 4.1
