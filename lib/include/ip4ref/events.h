@@ -30,7 +30,10 @@ struct FragmentKey {
 std::string to_string(const FragmentKey& key);  // "192.0.2.1>192.0.2.2 proto 17 id 0x1234"
 
 // A complete datagram: reassembled, or an unfragmented packet passed through
-// (fragment_count 1).
+// (fragment_count 1). fragment_count is the number of fragments the datagram
+// accepted, including ones whose octets a later fragment replaced (under
+// last and linux-legacy an exact duplicate is accepted and counted; the other
+// policies drop it as kDuplicate).
 struct Delivered {
   FragmentKey key;
   Bytes datagram;
