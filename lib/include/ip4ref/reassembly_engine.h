@@ -2,6 +2,7 @@
 // "Contracts that every engine keeps"): ref, fast, and third-party adapters.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "ip4ref/bytes.h"
+#include "ip4ref/engine.h"
 #include "ip4ref/events.h"
 #include "ip4ref/reassembly_config.h"
 #include "ip4ref/reassembly_stats.h"
@@ -16,6 +18,12 @@
 #include "ip4ref/time.h"
 
 namespace ip4ref {
+
+// What an engine can observe: the IP4REF_CAP_* bits of engine.h, plus
+// kCapStats for engines whose ReassemblyStats follow the reference's rules
+// (native engines). The harness compares only what both engines observe.
+inline constexpr std::uint32_t kCapStats = 1u << 16;
+inline constexpr std::uint32_t kCapNative = IP4REF_CAP_ALL | kCapStats;
 
 class ReassemblyEngine {
  public:
@@ -40,6 +48,7 @@ class ReassemblyEngine {
   virtual const ReassemblyStats& stats() const = 0;
   virtual const ReassemblyConfig& config() const = 0;
   virtual std::string_view name() const = 0;
+  virtual std::uint32_t capabilities() const { return kCapNative; }
 };
 
 // Engines by name: "ref" always; "fast" and adapters as they are built.
@@ -58,8 +67,22 @@ const std::vector<EngineInfo>& engine_registry();
 // Adds an engine (adapters call this from their registration function).
 void register_engine(EngineInfo info);
 
-// nullptr when `name` is unknown.
+// nullptr when `name` is unknown. "so:PATH" loads a plug-in through the C ABI
+// of engine.h (dlopen); on failure nullptr, and `error` (if given) says why.
 std::unique_ptr<ReassemblyEngine> make_engine(std::string_view name,
-                                              const ReassemblyConfig& config);
+                                              const ReassemblyConfig& config,
+                                              std::string* error = nullptr);
+
+// The events of `events` that an engine with capabilities `caps` can observe:
+// Dropped removed without IP4REF_CAP_DROPPED, Discarded removed without
+// IP4REF_CAP_DISCARDED (timeouts kept with IP4REF_CAP_TIMEOUTS), reasons,
+// bytes and fragment counts blanked without their bits. Comparing
+// observable(a, c) with observable(b, c) for c = caps(a) & caps(b) is how the
+// harness compares a plug-in with the reference.
+std::vector<RecordedEvent> observable(const std::vector<RecordedEvent>& events,
+                                      std::uint32_t caps);
+
+// One line naming what `caps` cannot observe, e.g. "not compared: drop reasons, stats".
+std::string describe_missing(std::uint32_t caps);
 
 }  // namespace ip4ref

@@ -5,6 +5,7 @@
 
 #include "ip4ref/reassembly_engine.h"
 #include "reassembly_store.h"
+#include "shared_object_engine.h"
 
 namespace ip4ref {
 namespace {
@@ -34,11 +35,17 @@ void register_engine(EngineInfo info) {
 }
 
 std::unique_ptr<ReassemblyEngine> make_engine(std::string_view name,
-                                              const ReassemblyConfig& config) {
+                                              const ReassemblyConfig& config, std::string* error) {
+  if (name.substr(0, 3) == "so:") {
+    return load_shared_object_engine(std::string(name.substr(3)), config, error);
+  }
   for (const EngineInfo& e : registry()) {
     if (e.name == name) {
       return e.factory(config);
     }
+  }
+  if (error != nullptr) {
+    *error = "unknown engine '" + std::string(name) + "'";
   }
   return nullptr;
 }
