@@ -42,6 +42,7 @@ constexpr Named kNames[] = {
     {Reason::kFragmentationNeeded, "fragmentation-needed"},
     {Reason::kDatagramTooLarge, "datagram-too-large"},
     {Reason::kOptionsTooLong, "options-too-long"},
+    {Reason::kEcnMismatch, "ecn-mismatch"},
 };
 
 TEST(Reason, TableNamesEveryReason) {

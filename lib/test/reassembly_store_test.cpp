@@ -187,10 +187,17 @@ TEST_P(EveryPolicy, ChargeReturnsToZeroAndCountersAddUp) {
   EXPECT_EQ(h.stats().reasm_fails, 0u);
 }
 
-TEST_P(EveryPolicy, PingOfDeathFragmentIsDropped) {
+TEST_P(EveryPolicy, PingOfDeathFragmentIsDroppedOrPoisonsItsDatagram) {
   Harness h(with_policy(GetParam()));
   // 8184 * 8 = 65472 data octets + 20 header: 64 more octets pass 65535.
   const auto ev = h.push(frag(65472, false, 'x', 64));
+  if (GetParam() == Policy::kLinux) {
+    // The kernel queues it (no per-fragment check in ip_frag_queue); the
+    // datagram can then never be delivered.
+    EXPECT_TRUE(ev.empty());
+    EXPECT_EQ(h.stats().datagrams_in_progress, 1u);
+    return;
+  }
   EXPECT_TRUE(is_dropped(ev, Reason::kOversize));
   EXPECT_EQ(h.stats().datagrams_in_progress, 0u);
   // Exactly at the limit is fine: 65472 + 43 = 65515 = 65535 - 20.
@@ -352,6 +359,96 @@ TEST(FirstPolicy, DuplicateLastFragmentCompletesTheDatagram) {
   ASSERT_EQ(ev.size(), 2u);
   EXPECT_EQ(ev[0].reason, Reason::kDuplicate);
   EXPECT_EQ(data_of(ev[1]), "aaaaaaaabbbbbbbb");
+}
+
+TEST(LinuxPolicy, OversizeFragmentPoisonsItsDatagram) {
+  // corpus/findings/linux-kernel/ref-bug-oversize-fragment-queued.pcap: the
+  // kernel delivered nothing for this train; the reference once delivered.
+  Harness h;
+  EXPECT_TRUE(h.push(frag(65528, true, 'x', 8)).empty());
+  EXPECT_TRUE(h.push(frag(0, true, 'a', 8)).empty());
+  EXPECT_TRUE(is_discarded(h.push(frag(8, false, 'b', 8)), Reason::kPastEnd));
+}
+
+TEST(LinuxPolicy, OversizeAtCompletionIsDiscarded) {
+  Harness h;
+  std::vector<RecordedEvent> last;
+  for (std::size_t off = 0; off < 65528; off += 1480) {
+    last = h.push(frag(off, true, 'a', std::min<std::size_t>(1480, 65528 - off)));
+  }
+  EXPECT_TRUE(is_discarded(h.push(frag(65528, false, 'z', 8)), Reason::kOversize));
+}
+
+std::vector<std::uint8_t> with_tos_and_flags(std::vector<std::uint8_t> p, std::uint8_t tos,
+                                             bool df, bool reserved) {
+  p[1] = tos;
+  p[6] = static_cast<std::uint8_t>((p[6] & 0x3f) | (df ? 0x40 : 0) | (reserved ? 0x80 : 0));
+  store_be16(p, 10, 0);
+  store_be16(p, 10, internet_checksum(Bytes(p).first(20)));
+  return p;
+}
+
+TEST(LinuxPolicy, DfIsSetExactlyWhenTheLargestFragmentHadIt) {
+  // Kernel ip_frag_reasm: DF iff max_df_size == max_size.
+  struct Case {
+    const char* name;
+    bool df_first, df_second;
+    std::size_t first_len, second_len;
+    bool expect_df;
+  };
+  const Case cases[] = {
+      {"only_small_first_has_df", true, false, 8, 64, false},
+      {"only_large_second_has_df", false, true, 8, 64, true},
+      {"both", true, true, 8, 8, true},
+      {"neither", false, false, 8, 8, false},
+  };
+  for (const Case& c : cases) {
+    Harness h;
+    h.push(with_tos_and_flags(frag(0, true, 'a', c.first_len), 0, c.df_first, false));
+    const auto ev =
+        h.push(with_tos_and_flags(frag(c.first_len, false, 'b', c.second_len), 0, c.df_second, false));
+    ASSERT_EQ(ev.size(), 1u) << c.name;
+    EXPECT_EQ(Ipv4View::parse(ev[0].bytes)->dont_fragment(), c.expect_df) << c.name;
+  }
+}
+
+TEST(LinuxPolicy, ReservedFlagIsClearedOtherPoliciesKeepIt) {
+  for (Policy p : {Policy::kLinux, Policy::kFirst}) {
+    Harness h(with_policy(p));
+    h.push(with_tos_and_flags(frag(0, true, 'a', 8), 0, false, true));
+    const auto ev = h.push(frag(8, false, 'b', 8));
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(Ipv4View::parse(ev[0].bytes)->reserved_flag(), p != Policy::kLinux) << to_string(p);
+  }
+}
+
+TEST(LinuxPolicy, EcnCodepointsCombineAsRfc3168Says) {
+  struct Case {
+    const char* name;
+    std::uint8_t ecn_first, ecn_second;
+    bool delivered;
+    std::uint8_t ecn_out;
+  };
+  const Case cases[] = {
+      {"not_ect_with_ect0_is_dropped", 0, 2, false, 0},
+      {"not_ect_with_ce_is_dropped", 0, 3, false, 0},
+      {"ect0_with_ce_becomes_ce", 2, 3, true, 3},
+      {"ect1_with_ect0_stays_as_head", 1, 2, true, 1},
+      {"not_ect_both", 0, 0, true, 0},
+  };
+  for (const Case& c : cases) {
+    Harness h;
+    h.push(with_tos_and_flags(frag(0, true, 'a', 8), c.ecn_first, false, false));
+    const auto ev = h.push(with_tos_and_flags(frag(8, false, 'b', 8), c.ecn_second, false, false));
+    ASSERT_EQ(ev.size(), 1u) << c.name;
+    if (!c.delivered) {
+      EXPECT_EQ(ev[0].reason, Reason::kEcnMismatch) << c.name;
+      continue;
+    }
+    ASSERT_EQ(ev[0].kind, Kind::kDelivered) << c.name;
+    EXPECT_EQ(ev[0].bytes[1] & 3, c.ecn_out) << c.name;
+    EXPECT_TRUE(Ipv4View::parse(ev[0].bytes)->checksum_ok()) << c.name;
+  }
 }
 
 // ---------------------------------------------------------------- reject (RFC 5722)

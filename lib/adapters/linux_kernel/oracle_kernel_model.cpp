@@ -388,6 +388,7 @@ bool KernelSimulator::reassemble(const Queue& q, Packet& d) const {
 std::vector<RecordedEvent> predict(const std::vector<Packet>& packets, std::uint32_t quirks,
                                    const ReassemblyConfig& config,
                                    const std::vector<RecordedEvent>& kernel, long max_dist) {
+  quirks |= kModelledByReference;  // the reference's linux policy has these now
   KernelSimulator sim(quirks, config.strip_options, max_dist);
   std::vector<Packet> delivered;
   for (const Packet& p : packets) {

@@ -58,6 +58,11 @@ enum Quirk : std::uint32_t {
   // fragment alone (kOversize) and can then still deliver the datagram.
   kRefBugOversizeQueued = 1u << 6,
   kAllQuirks = (1u << 7) - 1,
+  // The kernel behaviours the reference's `linux` policy now models (after
+  // the first campaigns; see reassembly_store.h steps 5 and 10): predict()
+  // always applies them, so they no longer appear in any class.
+  kModelledByReference =
+      kDfLargestFragment | kReservedFlagCleared | kEcnCombination | kRefBugOversizeQueued,
 };
 
 // Stable names: "df-largest-fragment", "reserved-flag-cleared",

@@ -43,6 +43,9 @@ enum class Reason {
   kDatagramTooLarge,       // more than 65535 octets would be needed
   kOptionsTooLong,         // options do not fit in the 40 octets IHL allows
 
+  // --- Appended later (names are stable; order is not meaningful) ---
+  kEcnMismatch,  // linux: Not-ECT mixed with ECT/CE fragments (RFC 3168 5.3)
+
   kCount
 };
 

@@ -60,6 +60,13 @@ struct DatagramEntry {
   std::size_t max_end = 0;
   std::optional<std::size_t> total;
 
+  // linux: the kernel's header bookkeeping (net/ipv4/ip_fragment.c
+  // ip_frag_queue): the largest fragment (header + data) accepted, the
+  // largest with DF, and the OR of the fragments' ECN codepoints as bits.
+  std::size_t max_size = 0;
+  std::size_t max_df_size = 0;
+  std::uint8_t ecn_bits = 0;
+
   std::size_t charge = 0;              // memory this entry holds
   std::uint32_t fragments = 0;         // fragments accepted
   std::uint32_t next_fragment_id = 0;

@@ -18,6 +18,8 @@ struct ReassemblyStore::Fragment {
   bool more = false;
   Bytes header;     // this fragment's IP header, options included
   Bytes payload;    // exactly range.end - range.begin octets
+  bool dont_fragment = false;
+  std::uint8_t tos = 0;
 };
 
 namespace {
@@ -57,7 +59,7 @@ void ReassemblyStore::push(Bytes packet, Instant now, EventSink& sink) {
   }
   ++stats_.reasm_reqds;
   Fragment f{key_of(*view), Span{view->fragment_offset(), 0}, view->more_fragments(),
-             view->header(), view->payload()};
+             view->header(), view->payload(), view->dont_fragment(), view->tos()};
   std::size_t length = view->payload().size();
   if (f.more && length % kBlock != 0) {
     if (config_.policy != Policy::kLinux) {
@@ -69,8 +71,11 @@ void ReassemblyStore::push(Bytes packet, Instant now, EventSink& sink) {
   }
   f.range.end = f.range.begin + length;
   f.payload = f.payload.first(length);
-  // A datagram longer than 65535 octets is never built (ping of death).
-  if (f.range.end > kIpv4MaxDatagram - view->header_length()) {
+  // A datagram longer than 65535 octets is never built (ping of death). The
+  // kernel has no such per-fragment check for IPv4: under linux the fragment
+  // is queued and poisons its datagram, refused at completion (step 10).
+  if (config_.policy != Policy::kLinux &&
+      f.range.end > kIpv4MaxDatagram - view->header_length()) {
     drop(Reason::kOversize, true, sink);
     return;
   }
@@ -209,6 +214,7 @@ void ReassemblyStore::store(EntryIt it, const Fragment& f, EventSink& sink) {
     stats_.charge += octets;
     stats_.peak_charge = std::max(stats_.peak_charge, stats_.charge);
     ++e.fragments;
+    note_linux_header_state(e, f);
     if (f.range.begin == 0 && e.header.empty()) {
       e.header.assign(f.header.begin(), f.header.end());
       e.quote = e.header;
@@ -221,20 +227,63 @@ void ReassemblyStore::store(EntryIt it, const Fragment& f, EventSink& sink) {
   }
 }
 
+// Kernel ip_frag_queue, after a successful insertion: "fragsize = skb->len +
+// ihl", the largest fragment and the largest with DF, and "qp->ecn |= ecn"
+// where ip4_frag_ecn(tos) = 1 << (tos & INET_ECN_MASK).
+void ReassemblyStore::note_linux_header_state(DatagramEntry& e, const Fragment& f) {
+  const std::size_t size = f.header.size() + f.payload.size();
+  e.max_size = std::max(e.max_size, size);
+  if (f.dont_fragment) {
+    e.max_df_size = std::max(e.max_df_size, size);
+  }
+  e.ecn_bits = static_cast<std::uint8_t>(e.ecn_bits | (1u << (f.tos & 0x03)));
+}
+
+namespace {
+
+// Kernel net/ipv4/inet_fragment.c ip_frag_ecn_table, indexed by the OR of
+// ECN bits (1 Not-ECT, 2 ECT(1), 4 ECT(0), 8 CE): RFC 3168 5.3 - CE with
+// ECT gives CE; Not-ECT mixed with any ECT or CE is invalid (0xff: drop).
+constexpr std::uint8_t kEcnInvalid = 0xff;
+constexpr std::uint8_t ecn_for(std::uint8_t bits) {
+  const bool not_ect = (bits & 1) != 0;
+  const bool ect_or_ce = (bits & 0x0e) != 0;
+  if (not_ect && ect_or_ce) {
+    return kEcnInvalid;
+  }
+  return (bits & 8) != 0 && (bits & 6) != 0 ? 3 : 0;
+}
+
+}  // namespace
+
 void ReassemblyStore::deliver(EntryIt it, EventSink& sink) {
   DatagramEntry& e = *it;
+  const bool linux_rules = config_.policy == Policy::kLinux;
+  const std::uint8_t ecn = linux_rules ? ecn_for(e.ecn_bits) : 0;
+  if (ecn == kEcnInvalid) {
+    discard(it, Reason::kEcnMismatch, sink);  // kernel ip_frag_reasm: "goto out_fail"
+    return;
+  }
+  // The size is judged with the offset-0 header as it arrived (kernel
+  // ip_frag_reasm: "len = ip_hdrlen(skb) + qp->q.len"), before strip_options.
+  if (e.header.size() + *e.total > kIpv4MaxDatagram) {
+    discard(it, Reason::kOversize, sink);  // kernel ip_frag_reasm: "Oversized IP packet"
+    return;
+  }
   std::vector<std::uint8_t> datagram = e.header;
   if (config_.strip_options) {
     datagram.resize(kIpv4MinHeader);
     datagram[0] = 0x45;  // version 4, IHL 5
   }
   const std::size_t total = datagram.size() + *e.total;
-  if (total > kIpv4MaxDatagram) {
-    discard(it, Reason::kOversize, sink);  // kernel ip_frag_reasm: "Oversized IP packet"
-    return;
-  }
   const MutableBytes h{datagram};
-  const std::uint16_t flags = load_be16(h, ipv4_field::kFlagsFragment) & (kFlagDf | kFlagReserved);
+  std::uint16_t flags = load_be16(h, ipv4_field::kFlagsFragment) & (kFlagDf | kFlagReserved);
+  if (linux_rules) {
+    // Kernel: "if (qp->max_df_size == qp->q.max_size) iph->frag_off =
+    // htons(IP_DF); else iph->frag_off = 0;" and "iph->tos |= ecn".
+    flags = e.max_df_size == e.max_size ? kFlagDf : 0;
+    h[ipv4_field::kTos] = static_cast<std::uint8_t>(h[ipv4_field::kTos] | ecn);
+  }
   store_be16(h, ipv4_field::kFlagsFragment, flags);  // MF and offset cleared
   store_be16(h, ipv4_field::kTotalLength, static_cast<std::uint16_t>(total));
   store_be16(h, ipv4_field::kChecksum, 0);

@@ -17,6 +17,10 @@
 //      other policies drop a payload that is not a multiple of 8
 //      (kUnalignedFragment, RFC 791: "the fragment ... must be a multiple of 8").
 //   5. End past 65535 - header length: Dropped{kOversize} (ping of death).
+//      Not under linux: the kernel has no per-fragment check for IPv4, so such
+//      a fragment is queued like any other and its datagram can only be
+//      refused at completion (step 10) - found by the kernel oracle,
+//      corpus/findings/linux-kernel/ref-bug-oversize-fragment-queued.pcap.
 //   6. Find the datagram (memory is checked here, as the kernel checks it
 //      when it looks the queue up). Memory admission of `n` octets: if the
 //      charge plus n would pass `high`, discard other datagrams oldest first
@@ -40,11 +44,16 @@
 //      reached -> Discarded{kTooManyFragments}.
 //   9. The policy's rule (overlap_policies.h): Dropped{kDuplicate},
 //      Discarded{kOverlap}, or stored (charged, counted).
-//  10. Complete (known end, every octet held)? Build the datagram: offset-0
-//      header (first accepted offset-0 fragment), MF and offset cleared, DF
-//      and the reserved flag as they were, total length set, checksum
-//      recomputed; with strip_options IHL 5. Over 65535 octets ->
-//      Discarded{kOversize}; else Delivered. Under linux only a stored
+//  10. Complete (known end, every octet held)? linux: an invalid mix of ECN
+//      codepoints (RFC 3168 5.3, kernel ip_frag_ecn_table) ->
+//      Discarded{kEcnMismatch}. Offset-0 header + data over 65535 octets ->
+//      Discarded{kOversize}. Else build the datagram: offset-0 header (first
+//      accepted offset-0 fragment), MF and offset cleared, total length set,
+//      checksum recomputed; with strip_options IHL 5. DF and the reserved
+//      flag stay as they were in that header, except under linux, where (as
+//      the kernel's ip_frag_reasm does) the reserved flag is cleared, DF is
+//      set exactly when the largest fragment accepted had DF, and CE is
+//      OR-ed into the TOS when CE mixed with ECT. Then Delivered. Under linux only a stored
 //      fragment completes a datagram (kernel behaviour: a duplicate that
 //      brings the end leaves the datagram to time out); under every other
 //      policy a duplicate that brings the end completes it too.
@@ -83,6 +92,7 @@ class ReassemblyStore final : public ReassemblyEngine {
   bool admit(const DatagramEntry* target, std::size_t needed, EventSink& sink);
   void store(EntryIt it, const Fragment& f, EventSink& sink);
   void deliver(EntryIt it, EventSink& sink);
+  void note_linux_header_state(DatagramEntry& e, const Fragment& f);
 
   void drop(Reason reason, bool is_fragment, EventSink& sink);
   void discard(EntryIt it, Reason reason, EventSink& sink);

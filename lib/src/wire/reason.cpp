@@ -57,6 +57,8 @@ std::string_view to_string(Reason r) {
       return "datagram-too-large";
     case Reason::kOptionsTooLong:
       return "options-too-long";
+    case Reason::kEcnMismatch:
+      return "ecn-mismatch";
     case Reason::kCount:
       break;  // not a reason: the sentinel
   }
