@@ -1,8 +1,9 @@
 // engine_registry.cpp: engines by name, one registry for every tool (fuzz,
-// props, replay, bench). "ref" is always present; other engines register
-// themselves (see register_engine).
+// props, replay, bench). "ref" is always present and first, "fast" second;
+// adapters register themselves (see register_engine).
 #include <algorithm>
 
+#include "fast/reassembly_table.h"
 #include "ip4ref/reassembly_engine.h"
 #include "reassembly_store.h"
 #include "shared_object_engine.h"
@@ -15,6 +16,10 @@ std::vector<EngineInfo>& registry() {
       {"ref", "reference reassembly store (lib/src/ref): clarity first",
        [](const ReassemblyConfig& c) -> std::unique_ptr<ReassemblyEngine> {
          return std::make_unique<ref::ReassemblyStore>(c);
+       }},
+      {"fast", "optimised reassembly table (lib/src/fast): same events, built for speed",
+       [](const ReassemblyConfig& c) -> std::unique_ptr<ReassemblyEngine> {
+         return std::make_unique<fast::ReassemblyTable>(c);
        }},
   };
   return engines;

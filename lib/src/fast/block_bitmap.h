@@ -1,0 +1,153 @@
+// block_bitmap.h: bit tables with one bit per 8-octet block (RFC 791: "The
+// fragment offset is measured in units of 8 octets"), stored as 64-bit words
+// so that range tests, fills and counts run a word at a time.
+//
+// Every range is half-open, [b0, b1), in blocks. Callers keep b1 within the
+// table (the buffer layout sizes tables to the datagram's capacity).
+#pragma once
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+
+namespace ip4ref::fast {
+
+inline constexpr std::size_t kBlock = 8;
+inline constexpr std::size_t kWordBits = 64;
+
+constexpr std::size_t first_block(std::size_t begin) {
+  return begin / kBlock;
+}
+constexpr std::size_t end_block(std::size_t end) {
+  return (end + kBlock - 1) / kBlock;
+}
+
+// Bits [lo, hi) of one word, 0 <= lo < hi <= 64.
+constexpr std::uint64_t word_mask(std::size_t lo, std::size_t hi) {
+  const std::uint64_t upper = hi == kWordBits ? ~std::uint64_t{0} : (std::uint64_t{1} << hi) - 1;
+  return upper & (~std::uint64_t{0} << lo);
+}
+
+// Calls f(word index, mask of the range's bits in that word) for every word
+// the range touches, in order, while f returns true.
+template <typename F>
+inline void for_each_word(std::size_t b0, std::size_t b1, F&& f) {
+  if (b0 >= b1) {
+    return;
+  }
+  const std::size_t w0 = b0 / kWordBits;
+  const std::size_t w1 = (b1 - 1) / kWordBits;
+  for (std::size_t w = w0; w <= w1; ++w) {
+    const std::size_t lo = w == w0 ? b0 % kWordBits : 0;
+    const std::size_t hi = w == w1 ? (b1 - 1) % kWordBits + 1 : kWordBits;
+    if (!f(w, word_mask(lo, hi))) {
+      return;
+    }
+  }
+}
+
+inline bool test_bit(const std::uint64_t* words, std::size_t b) {
+  return ((words[b / kWordBits] >> (b % kWordBits)) & 1) != 0;
+}
+
+inline void set_bit(std::uint64_t* words, std::size_t b) {
+  words[b / kWordBits] |= std::uint64_t{1} << (b % kWordBits);
+}
+
+inline bool any_set(const std::uint64_t* words, std::size_t b0, std::size_t b1) {
+  bool any = false;
+  for_each_word(b0, b1, [&](std::size_t w, std::uint64_t m) {
+    any = (words[w] & m) != 0;
+    return !any;
+  });
+  return any;
+}
+
+inline bool all_set(const std::uint64_t* words, std::size_t b0, std::size_t b1) {
+  bool all = true;
+  for_each_word(b0, b1, [&](std::size_t w, std::uint64_t m) {
+    all = (words[w] & m) == m;
+    return all;
+  });
+  return all;
+}
+
+// Sets the range; returns how many bits were newly set. (Counting only
+// where bits were already set keeps popcount, a library call on baseline
+// x86-64, off the common path.)
+inline std::size_t set_range(std::uint64_t* words, std::size_t b0, std::size_t b1) {
+  std::size_t already = 0;
+  for_each_word(b0, b1, [&](std::size_t w, std::uint64_t m) {
+    const std::uint64_t old = words[w] & m;
+    if (old != 0) {
+      already += static_cast<std::size_t>(std::popcount(old));
+    }
+    words[w] |= m;
+    return true;
+  });
+  return (b1 > b0 ? b1 - b0 : 0) - already;
+}
+
+// Clears the range; returns how many bits were set before.
+inline std::size_t clear_range(std::uint64_t* words, std::size_t b0, std::size_t b1) {
+  std::size_t removed = 0;
+  for_each_word(b0, b1, [&](std::size_t w, std::uint64_t m) {
+    removed += static_cast<std::size_t>(std::popcount(words[w] & m));
+    words[w] &= ~m;
+    return true;
+  });
+  return removed;
+}
+
+// The first bit in [b, limit) equal to `value`, or `limit` when none is.
+template <bool value>
+inline std::size_t next_bit(const std::uint64_t* words, std::size_t b, std::size_t limit) {
+  std::size_t found = limit;
+  for_each_word(b, limit, [&](std::size_t w, std::uint64_t m) {
+    const std::uint64_t x = (value ? words[w] : ~words[w]) & m;
+    if (x != 0) {
+      found = w * kWordBits + static_cast<std::size_t>(std::countr_zero(x));
+      return false;
+    }
+    return true;
+  });
+  return found;
+}
+
+inline std::size_t next_set(const std::uint64_t* words, std::size_t b, std::size_t limit) {
+  return next_bit<true>(words, b, limit);
+}
+
+inline std::size_t next_clear(const std::uint64_t* words, std::size_t b, std::size_t limit) {
+  return next_bit<false>(words, b, limit);
+}
+
+// The first block in [b, limit) that starts a range (set in `starts`) or is
+// not held (clear in `have`), or `limit`: where the range holding block b-1
+// ends. One pass over both tables.
+inline std::size_t next_boundary(const std::uint64_t* starts, const std::uint64_t* have,
+                                 std::size_t b, std::size_t limit) {
+  std::size_t found = limit;
+  for_each_word(b, limit, [&](std::size_t w, std::uint64_t m) {
+    const std::uint64_t x = (starts[w] | ~have[w]) & m;
+    if (x != 0) {
+      found = w * kWordBits + static_cast<std::size_t>(std::countr_zero(x));
+      return false;
+    }
+    return true;
+  });
+  return found;
+}
+
+// Calls f(z0, z1) for every maximal run [z0, z1) of clear bits inside [b0, b1).
+template <typename F>
+inline void for_each_clear_run(const std::uint64_t* words, std::size_t b0, std::size_t b1, F&& f) {
+  std::size_t z = next_clear(words, b0, b1);
+  while (z < b1) {
+    const std::size_t e = next_set(words, z, b1);
+    f(z, e);
+    z = next_clear(words, e, b1);
+  }
+}
+
+}  // namespace ip4ref::fast
