@@ -740,3 +740,23 @@ TEST(Stats, DumpNamesTheRfc4293Counters) {
 
 }  // namespace
 }  // namespace ip4ref
+
+namespace ip4ref {
+namespace {
+
+TEST(TimeAxis, DeadlinesSaturateAtTheEndOfTheAxis) {
+  for (const char* name : {"ref", "fast"}) {
+    auto e = make_engine(name, {});
+    ASSERT_NE(e, nullptr) << name;
+    EventLog log;
+    const Instant end = Instant::from_ns(std::numeric_limits<std::int64_t>::max());
+    e->push(test::frag(0, true, 'a', 8), end, log);
+    EXPECT_EQ(e->next_expiry(), end) << name;
+    e->expire(end, log);
+    ASSERT_EQ(log.events().size(), 1u) << name;
+    EXPECT_EQ(log.events()[0].reason, Reason::kTimeout) << name;
+  }
+}
+
+}  // namespace
+}  // namespace ip4ref

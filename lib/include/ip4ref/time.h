@@ -8,8 +8,18 @@
 
 #include <compare>
 #include <cstdint>
+#include <limits>
 
 namespace ip4ref {
+
+constexpr std::int64_t saturate_add(std::int64_t a, std::int64_t b) {
+  std::int64_t out = 0;
+  if (__builtin_add_overflow(a, b, &out)) {
+    return b > 0 ? std::numeric_limits<std::int64_t>::max()
+                 : std::numeric_limits<std::int64_t>::min();
+  }
+  return out;
+}
 
 class Duration {
  public:
@@ -36,8 +46,14 @@ class Instant {
 
   constexpr std::int64_t ns() const { return ns_; }
   constexpr auto operator<=>(const Instant&) const = default;
-  constexpr Instant operator+(Duration d) const { return Instant{ns_ + d.ns()}; }
-  constexpr Instant operator-(Duration d) const { return Instant{ns_ - d.ns()}; }
+  // Saturating: an Instant near the end of the axis plus a timeout stays at
+  // the end instead of overflowing (signed overflow would be undefined).
+  constexpr Instant operator+(Duration d) const { return Instant{saturate_add(ns_, d.ns())}; }
+  constexpr Instant operator-(Duration d) const {
+    return d.ns() == std::numeric_limits<std::int64_t>::min()
+               ? Instant{saturate_add(saturate_add(ns_, std::numeric_limits<std::int64_t>::max()), 1)}
+               : Instant{saturate_add(ns_, -d.ns())};
+  }
   constexpr Duration operator-(Instant o) const { return Duration::nanoseconds(ns_ - o.ns_); }
 
  private:
