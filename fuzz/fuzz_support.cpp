@@ -1,0 +1,413 @@
+// fuzz_support.cpp: the second engine, lockstep comparison and invariants,
+// and reporting a finding. See fuzz_support.h.
+#include "fuzz_support.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "ip4ref/ipv4_header.h"
+#include "ip4ref/policy.h"
+#include "ip4ref/reason.h"
+
+namespace ip4ref::fuzz {
+namespace {
+
+// The candidate's name: $IP4REF_FUZZ_CANDIDATE (any registered engine, e.g.
+// an adapter), else "fast"; "ref" when that engine does not exist.
+const std::string& candidate() {
+  static const std::string name = [] {
+    const char* env = std::getenv("IP4REF_FUZZ_CANDIDATE");
+    const std::string wanted = env != nullptr && *env != 0 ? env : "fast";
+    if (make_engine(wanted, ReassemblyConfig{}) != nullptr) {
+      return wanted;
+    }
+    std::fprintf(stderr,
+                 "ip4ref-fuzz: note: engine \"%s\" is not registered; comparing \"ref\" "
+                 "with a second \"ref\" (invariants are still checked)\n",
+                 wanted.c_str());
+    return std::string("ref");
+  }();
+  return name;
+}
+
+std::string hex_around(const std::vector<std::uint8_t>& v, std::size_t at) {
+  std::string s;
+  const std::size_t from = at >= 8 ? at - 8 : 0;
+  const std::size_t to = std::min(v.size(), at + 8);
+  char buf[8];
+  for (std::size_t i = from; i < to; ++i) {
+    std::snprintf(buf, sizeof buf, i == at ? "[%02x]" : " %02x", unsigned{v[i]});
+    s += buf;
+  }
+  return s;
+}
+
+std::string events_line(const std::vector<RecordedEvent>& events) {
+  if (events.empty()) {
+    return "(none)";
+  }
+  std::string s;
+  for (const RecordedEvent& e : events) {
+    s += (s.empty() ? "" : " | ") + to_string(e);
+  }
+  return s;
+}
+
+}  // namespace
+
+std::unique_ptr<ReassemblyEngine> make_candidate(const ReassemblyConfig& config) {
+  return make_engine(candidate(), config);
+}
+
+std::string_view candidate_name() {
+  return candidate();
+}
+
+void report(std::string_view signature, std::string_view details) {
+  if (!details.empty()) {
+    std::fprintf(stderr, "%.*s\n", static_cast<int>(details.size()), details.data());
+  }
+  std::fprintf(stderr, "ip4ref-fuzz: SIGNATURE %.*s\n", static_cast<int>(signature.size()),
+               signature.data());
+  std::fflush(stderr);
+  std::abort();
+}
+
+std::string_view kind_name(RecordedEvent::Kind kind) {
+  switch (kind) {
+    case RecordedEvent::Kind::kDelivered:
+      return "Delivered";
+    case RecordedEvent::Kind::kDropped:
+      return "Dropped";
+    case RecordedEvent::Kind::kDiscarded:
+      return "Discarded";
+  }
+  return "Unknown";
+}
+
+std::string describe_difference(const RecordedEvent& a, const RecordedEvent& b) {
+  if (a.kind != b.kind) {
+    return "kinds differ";
+  }
+  if (a.key != b.key) {
+    return "keys differ: " + to_string(a.key) + " vs " + to_string(b.key);
+  }
+  if (a.reason != b.reason) {
+    return "reasons differ";
+  }
+  if (a.fragment_count != b.fragment_count) {
+    return "fragment counts differ";
+  }
+  if (a.first_fragment_seen != b.first_fragment_seen) {
+    return "first_fragment_seen differs";
+  }
+  const auto mismatch =
+      std::mismatch(a.bytes.begin(), a.bytes.end(), b.bytes.begin(), b.bytes.end());
+  const auto at = static_cast<std::size_t>(mismatch.first - a.bytes.begin());
+  return "octets differ first at " + std::to_string(at) + " (sizes " +
+         std::to_string(a.bytes.size()) + ", " + std::to_string(b.bytes.size()) +
+         ")\n  a:" + hex_around(a.bytes, at) + "\n  b:" + hex_around(b.bytes, at);
+}
+
+std::string first_stats_difference(const ReassemblyStats& a, const ReassemblyStats& b) {
+  struct Field {
+    const char* name;
+    std::uint64_t x, y;
+  };
+  const Field fields[] = {
+      {"reasm_reqds", a.reasm_reqds, b.reasm_reqds},
+      {"reasm_oks", a.reasm_oks, b.reasm_oks},
+      {"reasm_fails", a.reasm_fails, b.reasm_fails},
+      {"reasm_timeout", a.reasm_timeout, b.reasm_timeout},
+      {"reasm_overlaps", a.reasm_overlaps, b.reasm_overlaps},
+      {"passthrough", a.passthrough, b.passthrough},
+      {"charge", a.charge, b.charge},
+      {"peak_charge", a.peak_charge, b.peak_charge},
+      {"datagrams_in_progress", a.datagrams_in_progress, b.datagrams_in_progress},
+  };
+  for (const Field& f : fields) {
+    if (f.x != f.y) {
+      return f.name;
+    }
+  }
+  for (std::size_t r = 0; r < kReasonCount; ++r) {
+    if (a.by_reason[r] != b.by_reason[r]) {
+      return "by_reason-" + std::string(to_string(static_cast<Reason>(r)));
+    }
+  }
+  return {};
+}
+
+std::optional<std::string> check_delivered(const RecordedEvent& e) {
+  if (e.bytes.size() > kIpv4MaxDatagram) {
+    return "delivered-over-65535";
+  }
+  const auto view = Ipv4View::parse(e.bytes);
+  if (!view) {
+    return "delivered-unparsable";
+  }
+  if (view->total_length() != e.bytes.size()) {
+    return "delivered-total-length";
+  }
+  if (!view->checksum_ok()) {
+    return "delivered-bad-checksum";
+  }
+  if (view->is_fragment()) {
+    return "delivered-fragment";
+  }
+  const FragmentKey key{view->source(), view->destination(), view->protocol(),
+                        view->identification()};
+  if (key != e.key) {
+    return "delivered-key-mismatch";
+  }
+  return std::nullopt;
+}
+
+std::optional<FragmentKey> fragment_key(Bytes packet) {
+  const auto view = Ipv4View::parse(packet);
+  if (!view || !view->checksum_ok() || !parse_options(view->options()) || !view->is_fragment()) {
+    return std::nullopt;
+  }
+  return FragmentKey{view->source(), view->destination(), view->protocol(), view->identification()};
+}
+
+// ---------------------------------------------------------------- Lockstep
+
+Lockstep::Lockstep(const trace::Trace& trace, bool keep_ref_events)
+    : trace_(trace),
+      ref_(make_engine("ref", trace.config)),
+      candidate_(make_candidate(trace.config)),
+      keep_ref_events_(keep_ref_events) {}
+
+void Lockstep::run() {
+  for (index_ = 0; index_ < trace_.records.size(); ++index_) {
+    step(trace_.records[index_]);
+  }
+  check_names();
+}
+
+// What tools print about a run (the replay tool's summary, these reports)
+// must work for whatever state the run ended in, and stable names must
+// round-trip (reason.h, policy.h). Once per run: formatting is not free.
+void Lockstep::check_names() {
+  const Policy policy = trace_.config.policy;
+  if (policy_from_string(to_string(policy)) != policy) {
+    fail("policy-name-does-not-round-trip", std::string(to_string(policy)));
+  }
+  for (const RecordedEvent& e : ref_log_.events()) {
+    if (e.kind != RecordedEvent::Kind::kDelivered &&
+        reason_from_string(to_string(e.reason)) != e.reason) {
+      fail("reason-name-does-not-round-trip", to_string(e));
+    }
+    if (to_string(e).empty()) {
+      fail("event-unprintable", "");
+    }
+  }
+  if (to_string(ref_->stats()).empty() || to_string(candidate_->stats()).empty()) {
+    fail("stats-unprintable", "");
+  }
+}
+
+void Lockstep::step(const trace::Record& record) {
+  if (const auto* a = std::get_if<trace::AdvanceClock>(&record)) {
+    clock_.advance(a->ns);
+    return;
+  }
+  if (const auto* r = std::get_if<trace::RewindClock>(&record)) {
+    clock_.rewind(r->ns);
+    return;
+  }
+  const std::vector<FragmentKey> due = due_now();
+  std::optional<FragmentKey> fragment;
+  ref_log_.clear();
+  candidate_log_.clear();
+  if (std::holds_alternative<trace::Expire>(record)) {
+    ref_->expire(clock_.now(), ref_log_);
+    candidate_->expire(clock_.now(), candidate_log_);
+  } else {
+    trace::expand_into(record, packet_);
+    ref_->push(packet_, clock_.now(), ref_log_);
+    candidate_->push(packet_, clock_.now(), candidate_log_);
+    fragment = fragment_key(packet_);
+  }
+  compare();
+  check_model(!std::holds_alternative<trace::Expire>(record), fragment, due);
+  if (keep_ref_events_) {
+    ref_history_.insert(ref_history_.end(), ref_log_.events().begin(), ref_log_.events().end());
+  }
+}
+
+std::string Lockstep::pair() const {
+  return "ref-" + std::string(candidate_name()) + "-";
+}
+
+void Lockstep::compare() {
+  const auto& a = ref_log_.events();
+  const auto& b = candidate_log_.events();
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a[i] == b[i]) {
+      continue;
+    }
+    const std::string why = "event " + std::to_string(i) + ": " + describe_difference(a[i], b[i]);
+    if (a[i].kind != b[i].kind) {
+      fail(pair() + std::string(kind_name(a[i].kind)) + "-vs-" + std::string(kind_name(b[i].kind)),
+           why);
+    }
+    fail(pair() + std::string(kind_name(a[i].kind)) + "-difference", why);
+  }
+  if (a.size() != b.size()) {
+    const bool missing = a.size() > b.size();
+    const RecordedEvent& extra = missing ? a[n] : b[n];
+    fail(pair() + (missing ? "missing-" : "extra-") + std::string(kind_name(extra.kind)),
+         "event counts differ");
+  }
+  if (ref_->stats() != candidate_->stats()) {
+    const std::string field = first_stats_difference(ref_->stats(), candidate_->stats());
+    fail(pair() + "stats-" + field + "-difference",
+         "stats differ\nref:\n" + to_string(ref_->stats()) + "\n" + std::string(candidate_name()) +
+             ":\n" + to_string(candidate_->stats()));
+  }
+  if (ref_->next_expiry() != candidate_->next_expiry()) {
+    fail(pair() + "next-expiry-difference", "next_expiry() differs");
+  }
+}
+
+std::vector<FragmentKey> Lockstep::due_now() const {
+  std::vector<std::pair<const FragmentKey*, const Shadow*>> due;
+  for (const auto& [key, s] : shadow_) {
+    if (s.deadline <= clock_.now()) {
+      due.emplace_back(&key, &s);
+    }
+  }
+  std::sort(due.begin(), due.end(), [](const auto& x, const auto& y) {
+    return x.second->deadline != y.second->deadline ? x.second->deadline < y.second->deadline
+                                                    : x.second->creation < y.second->creation;
+  });
+  std::vector<FragmentKey> keys;
+  for (const auto& d : due) {
+    keys.push_back(*d.first);
+  }
+  return keys;
+}
+
+void Lockstep::check_model(bool packet, const std::optional<FragmentKey>& fragment,
+                           const std::vector<FragmentKey>& due) {
+  const auto& events = ref_log_.events();
+  // Expiry first: exactly the due datagrams, in deadline order.
+  for (std::size_t i = 0; i < due.size(); ++i) {
+    if (i >= events.size() || events[i].kind != RecordedEvent::Kind::kDiscarded ||
+        events[i].reason != Reason::kTimeout || events[i].key != due[i]) {
+      fail("ref-invariant-timeout-order", "expected timeout of " + to_string(due[i]));
+    }
+    shadow_.erase(due[i]);
+  }
+  const bool existed = fragment && shadow_.count(*fragment) != 0;
+  bool touched = false;
+  bool touched_by_drop = false;
+  for (std::size_t i = due.size(); i < events.size(); ++i) {
+    const RecordedEvent& e = events[i];
+    if (e.kind == RecordedEvent::Kind::kDropped) {
+      // The packet's own outcome: once per push, never from expire().
+      if (touched_by_drop || !packet) {
+        fail("ref-invariant-more-than-one-drop", "");
+      }
+      touched_by_drop = true;
+      touched = true;
+      continue;
+    }
+    if (e.kind == RecordedEvent::Kind::kDelivered) {
+      check_delivery(e, fragment);
+    } else if (e.reason == Reason::kTimeout || shadow_.count(e.key) == 0) {
+      fail("ref-invariant-unexpected-discard", to_string(e));
+    }
+    touched = touched || (fragment && e.key == *fragment);
+    if (e.kind == RecordedEvent::Kind::kDiscarded || fragment) {
+      shadow_.erase(e.key);
+    }
+  }
+  if (fragment && !existed && !touched) {
+    shadow_[*fragment] = Shadow{clock_.now() + trace_.config.timeout, next_creation_++};
+  }
+  check_gauges();
+}
+
+void Lockstep::check_delivery(const RecordedEvent& e, const std::optional<FragmentKey>& fragment) {
+  if (auto bad = check_delivered(e)) {
+    fail("ref-invariant-" + *bad, to_string(e));
+  }
+  if (!fragment) {
+    // An unfragmented packet passes straight through, as its [0, total length).
+    const auto view = Ipv4View::parse(packet_);
+    if (!view ||
+        !std::equal(e.bytes.begin(), e.bytes.end(), view->bytes().begin(), view->bytes().end())) {
+      fail("ref-invariant-passthrough-changed", "");
+    }
+    return;
+  }
+  if (e.key != *fragment || shadow_.count(e.key) == 0) {
+    fail("ref-invariant-delivered-unknown-datagram", to_string(e));
+  }
+  if (trace_.config.strip_options && e.bytes[0] != 0x45) {
+    fail("ref-invariant-options-not-stripped", "");
+  }
+  // A planted finding, to test what happens to one (ci/fuzz, fuzz/README.md).
+  static const bool canary = std::getenv("IP4REF_FUZZ_CANARY") != nullptr;
+  if (canary && e.fragment_count >= 3 && ref_->stats().reasm_overlaps > 0) {
+    fail("canary-overlapping-datagram-delivered", to_string(e));
+  }
+}
+
+void Lockstep::check_gauges() {
+  const ReassemblyStats& s = ref_->stats();
+  if (s.charge > trace_.config.high_threshold || s.peak_charge > trace_.config.high_threshold) {
+    fail("ref-invariant-charge-above-high", "charge " + std::to_string(s.charge));
+  }
+  if (s.datagrams_in_progress != shadow_.size()) {
+    fail("ref-invariant-datagrams-in-progress", "engine " +
+                                                    std::to_string(s.datagrams_in_progress) +
+                                                    ", model " + std::to_string(shadow_.size()));
+  }
+  if (s.charge < s.datagrams_in_progress * ReassemblyConfig::kDatagramCharge) {
+    fail("ref-invariant-charge-below-datagrams", "");
+  }
+  std::optional<Instant> earliest;
+  for (const auto& [key, sh] : shadow_) {
+    if (!earliest || sh.deadline < *earliest) {
+      earliest = sh.deadline;
+    }
+  }
+  if (ref_->next_expiry() != earliest) {
+    fail("ref-invariant-next-expiry-not-earliest-deadline", "");
+  }
+}
+
+void Lockstep::fail(std::string_view signature, std::string_view why) {
+  // Re-run from the start to print both event streams record by record.
+  std::string out = "ip4ref-fuzz: " + std::string(signature) + " at record " +
+                    std::to_string(index_) + ": " + std::string(why) + "\n";
+  out += "config: " + trace::to_string(trace_.config) + "\n";
+  auto a = make_engine("ref", trace_.config);
+  auto b = make_candidate(trace_.config);
+  trace::TraceClock ca;
+  trace::TraceClock cb;
+  std::vector<std::uint8_t> scratch;
+  const std::string name(candidate_name());
+  for (std::size_t i = 0; i <= index_ && i < trace_.records.size(); ++i) {
+    EventLog la;
+    EventLog lb;
+    trace::apply(trace_.records[i], *a, ca, la, scratch);
+    trace::apply(trace_.records[i], *b, cb, lb, scratch);
+    out += "#" + std::to_string(i) + " t=" + std::to_string(ca.now().ns()) + " " +
+           trace::to_string(trace_.records[i]) + "\n";
+    if (!la.events().empty() || !lb.events().empty()) {
+      out += "    ref:  " + events_line(la.events()) + "\n";
+      out += "    " + name + ": " + events_line(lb.events()) + "\n";
+    }
+  }
+  report(signature, out);
+}
+
+}  // namespace ip4ref::fuzz

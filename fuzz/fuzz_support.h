@@ -1,0 +1,115 @@
+// fuzz_support.h: what the fuzz targets share: the second engine of a
+// differential run, the lockstep runner with its invariants, and the one way a
+// target reports a finding (a stable one-line signature, then abort).
+//
+// STYLE.md rule 12: targets are thin. They decode their input and hand it to
+// these helpers; everything that compares or checks lives here, once.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ip4ref/events.h"
+#include "ip4ref/reassembly_engine.h"
+#include "trace.h"
+
+namespace ip4ref::fuzz {
+
+// What reassembly_diff and its mutator decode from one input: at most this
+// many records and packet octets, so one exec stays cheap.
+inline constexpr trace::LenientLimits kDiffLimits{1024, std::size_t{1} << 20};
+
+// The engine compared with "ref": $IP4REF_FUZZ_CANDIDATE if set (any
+// registered engine name), else "fast"; when make_engine() does not know that
+// name, a second "ref" instance (a one-time note on stderr says so). The
+// invariants are checked either way.
+std::unique_ptr<ReassemblyEngine> make_candidate(const ReassemblyConfig& config);
+// The candidate's engine name ("fast", or "ref" when falling back).
+std::string_view candidate_name();
+
+// Prints `details` (if any), then the line
+//   ip4ref-fuzz: SIGNATURE <signature>
+// (ci/fuzz keys crash files by it), then aborts. Signatures are stable,
+// one word each, e.g. "ref-fast-Delivered-difference".
+[[noreturn]] void report(std::string_view signature, std::string_view details = {});
+
+// "Delivered", "Dropped", "Discarded".
+std::string_view kind_name(RecordedEvent::Kind kind);
+
+// Where two events differ, in words (first differing octet of a datagram).
+std::string describe_difference(const RecordedEvent& a, const RecordedEvent& b);
+
+// Which field of two stats differs first ("reasm_oks", "by_reason[overlap]", ...);
+// empty when they are equal.
+std::string first_stats_difference(const ReassemblyStats& a, const ReassemblyStats& b);
+
+// Checks a delivered datagram against the contract: at most 65535 octets, a
+// valid IPv4 header with a correct checksum, total length = size, not a
+// fragment, key = its header's (src, dst, protocol, id). Returns a signature
+// suffix ("delivered-bad-checksum", ...) or nullopt when it holds.
+std::optional<std::string> check_delivered(const RecordedEvent& e);
+
+// ref and the candidate in lockstep over a trace. After every record it
+// compares both engines' events, stats and next_expiry(), and checks the
+// contract on ref's behaviour against a shadow model of which datagrams are in
+// progress and their deadlines:
+//   - charge <= high threshold (and >= 256 per datagram in progress);
+//   - every delivered datagram passes check_delivered; an unfragmented packet
+//     passes through unchanged;
+//   - push/expire at `now` first discards (timeout) exactly the datagrams with
+//     deadline <= now, in deadline order, ties by creation order;
+//   - at most one Dropped per push, none from expire();
+//   - next_expiry() is the earliest deadline in progress (nullopt when none),
+//     and datagrams_in_progress is the number in progress.
+// On any failure it re-runs the trace to print both event streams record by
+// record, and calls report().
+class Lockstep {
+ public:
+  // With keep_ref_events, every event ref emitted stays available in
+  // ref_events() after run() (callers that check outcomes need no third run).
+  explicit Lockstep(const trace::Trace& trace, bool keep_ref_events = false);
+  void run();
+  const std::vector<RecordedEvent>& ref_events() const { return ref_history_; }
+
+ private:
+  struct Shadow {
+    Instant deadline;
+    std::uint64_t creation = 0;
+  };
+
+  void step(const trace::Record& record);
+  void compare();
+  std::string pair() const;  // "ref-fast-": the prefix of difference signatures
+  void check_model(bool packet, const std::optional<FragmentKey>& fragment,
+                   const std::vector<FragmentKey>& due);
+  void check_delivery(const RecordedEvent& e, const std::optional<FragmentKey>& fragment);
+  void check_gauges();
+  void check_names();
+  std::vector<FragmentKey> due_now() const;
+  [[noreturn]] void fail(std::string_view signature, std::string_view why);
+
+  const trace::Trace& trace_;
+  std::unique_ptr<ReassemblyEngine> ref_;
+  std::unique_ptr<ReassemblyEngine> candidate_;
+  trace::TraceClock clock_;
+  std::vector<std::uint8_t> packet_;
+  EventLog ref_log_;
+  EventLog candidate_log_;
+  std::map<FragmentKey, Shadow> shadow_;
+  std::uint64_t next_creation_ = 0;
+  std::size_t index_ = 0;
+  bool keep_ref_events_ = false;
+  std::vector<RecordedEvent> ref_history_;
+};
+
+// The key of `packet` if the reference store would treat it as a fragment
+// (parses, checksum verifies, options parse, MF or offset set).
+std::optional<FragmentKey> fragment_key(Bytes packet);
+
+}  // namespace ip4ref::fuzz

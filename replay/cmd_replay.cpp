@@ -1,0 +1,288 @@
+// cmd_replay.cpp: `ip4ref replay IN.pcap`: the capture's packet timestamps
+// drive the clock of a reassembly engine (DESIGN.md "Time is a parameter");
+// reassembled datagrams go to a LINKTYPE_IPV4 pcap; a summary goes to stderr
+// (or JSON to stdout). --compare runs a second engine in lockstep.
+//
+// Clock: the first packet's timestamp starts it; a timestamp earlier than the
+// clock is counted (clock_regressions) and the packet is pushed at the clock,
+// which never goes back. End of capture: nothing is force-expired (datagrams
+// still incomplete are reported as in_progress) unless --expire-at-end.
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <limits>
+#include <memory>
+
+#include "capture_reader.h"
+#include "capture_writer.h"
+#include "commands.h"
+#include "compare.h"
+#include "engine_options.h"
+#include "exit_codes.h"
+#include "expect_check.h"
+#include "ip4ref/reassembly_engine.h"
+#include "progress_bar.h"
+#include "replay_sink.h"
+#include "replay_summary.h"
+
+namespace ip4ref::replay {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+struct ReplayArgs {
+  std::string input;
+  std::string out;
+  std::string compare;
+  std::string expect;
+  EngineOptions engine;
+  bool only_reassembled = false;
+  bool json = false;
+  bool quiet = false;
+  bool events = false;
+  bool expire_at_end = false;
+};
+
+void complain(const std::string& line) {
+  std::fprintf(stderr, "ip4ref replay: %s\n", line.c_str());
+}
+
+class Replayer {
+ public:
+  explicit Replayer(const ReplayArgs& args) : args_(args) {}
+  int run();
+
+ private:
+  bool open_all();
+  bool read_all();  // false on bad input
+  void handle(const CapturedPacket& p);
+  Instant advance_clock(Instant t);
+  void push(Bytes ip, Instant now, const StepContext& ctx);
+  void expire_at_end();
+  void check_lockstep(const StepContext& ctx);
+  json build_json() const;
+  int finish(double seconds);
+
+  const ReplayArgs& args_;
+  ReassemblyConfig config_;
+  std::unique_ptr<ReassemblyEngine> a_, b_;
+  std::unique_ptr<CaptureReader> reader_;
+  std::unique_ptr<CaptureWriter> writer_;
+  std::optional<Expectation> expectation_;
+  ReplayCounters counters_;
+  std::vector<std::string> event_lines_;
+  std::unique_ptr<ReplaySink> sink_;
+  EventLog log_a_, log_b_;
+  std::optional<Divergence> divergence_;
+};
+
+std::unique_ptr<ReassemblyEngine> make_named(const std::string& name, const ReassemblyConfig& c) {
+  auto e = make_engine(name, c);
+  if (!e) {
+    complain("unknown engine '" + name + "' (registered: " + engine_names() + ")");
+  }
+  return e;
+}
+
+bool Replayer::open_all() {
+  std::string error;
+  const auto config = make_config(args_.engine, error);
+  if (!config) {
+    complain(error);
+    return false;
+  }
+  config_ = *config;
+  a_ = make_named(args_.engine.engine, config_);
+  if (!a_ || (!args_.compare.empty() && !(b_ = make_named(args_.compare, config_)))) {
+    return false;
+  }
+  if (!args_.expect.empty() && !(expectation_ = load_expectation(args_.expect, error))) {
+    complain(error);
+    return false;
+  }
+  if (!(reader_ = CaptureReader::open(args_.input, error)) ||
+      (!args_.out.empty() && !(writer_ = CaptureWriter::open(args_.out, error)))) {
+    complain(error);
+    return false;
+  }
+  const bool keep_events = args_.events || (expectation_ && expectation_->events);
+  sink_ = std::make_unique<ReplaySink>(counters_, writer_.get(), args_.only_reassembled,
+                                       keep_events ? &event_lines_ : nullptr);
+  return true;
+}
+
+Instant Replayer::advance_clock(Instant t) {
+  if (!counters_.clock) {
+    counters_.first_timestamp = t;
+    counters_.clock = t;
+  } else if (t < *counters_.clock) {
+    ++counters_.clock_regressions;  // the clock never goes back
+  } else {
+    counters_.clock = t;
+  }
+  return *counters_.clock;
+}
+
+void Replayer::push(Bytes ip, Instant now, const StepContext& ctx) {
+  sink_->set_packet(ctx.packet, ctx.timestamp);
+  if (!b_) {
+    a_->push(ip, now, *sink_);
+    return;
+  }
+  log_a_.clear();
+  log_b_.clear();
+  TeeSink tee(*sink_, log_a_);
+  a_->push(ip, now, tee);
+  b_->push(ip, now, log_b_);
+  check_lockstep(ctx);
+}
+
+void Replayer::check_lockstep(const StepContext& ctx) {
+  divergence_ = compare_step(ctx, EngineState{log_a_.events(), a_->stats(), a_->next_expiry()},
+                             EngineState{log_b_.events(), b_->stats(), b_->next_expiry()});
+}
+
+void Replayer::handle(const CapturedPacket& p) {
+  ++counters_.packets;
+  counters_.snapped += p.snapped() ? 1 : 0;
+  const Instant now = advance_clock(p.timestamp);
+  if (p.link.kind == LinkPayload::kOther) {
+    ++counters_.non_ipv4;
+    return;
+  }
+  if (p.link.kind == LinkPayload::kTruncated) {
+    ++counters_.link_truncated;
+    return;
+  }
+  ++counters_.ipv4;
+  push(p.link.ipv4, now,
+       StepContext{std::to_string(p.number), p.file_offset, p.timestamp, p.link.ipv4,
+                   args_.engine.engine, args_.compare});
+}
+
+bool Replayer::read_all() {
+  ProgressBar progress("replay", reader_->file_size(), !args_.quiet);
+  CapturedPacket p;
+  while (!divergence_) {
+    const auto next = reader_->next(p);
+    if (next == CaptureReader::Next::kEnd) {
+      return true;
+    }
+    if (next == CaptureReader::Next::kError) {
+      progress.finish();
+      complain(reader_->error());
+      return false;
+    }
+    handle(p);
+    progress.update(reader_->position(), counters_.packets);
+  }
+  return true;
+}
+
+// --expire-at-end: every datagram still in progress times out, as if the
+// clock ran on forever after the last packet.
+void Replayer::expire_at_end() {
+  const Instant forever = Instant::from_ns(std::numeric_limits<std::int64_t>::max());
+  const StepContext ctx{"end", reader_->position(), counters_.clock.value_or(Instant{}),
+                        {},    args_.engine.engine, args_.compare};
+  sink_->set_packet("end", ctx.timestamp);
+  if (!b_) {
+    a_->expire(forever, *sink_);
+    return;
+  }
+  log_a_.clear();
+  log_b_.clear();
+  TeeSink tee(*sink_, log_a_);
+  a_->expire(forever, tee);
+  b_->expire(forever, log_b_);
+  check_lockstep(ctx);
+}
+
+json Replayer::build_json() const {
+  ReplayMeta meta{args_.input, link_type_name(reader_->link_type()), args_.engine.engine, config_,
+                  args_.out,   writer_ ? writer_->written() : 0,     args_.expire_at_end};
+  json j = summary_json(meta, counters_, a_->stats());
+  if (b_) {
+    j["compare"] = json{{"engine", args_.compare},
+                        {"diverged", divergence_.has_value()},
+                        {"divergence", divergence_ ? divergence_->json : json(nullptr)}};
+  }
+  if (args_.events) {
+    j["events"] = event_lines_;
+  }
+  return j;
+}
+
+int Replayer::finish(double seconds) {
+  const json j = build_json();
+  if (args_.json) {
+    std::cout << j.dump(2) << "\n";
+  } else if (!args_.quiet) {
+    ReplayMeta meta{args_.input,         j["link_type"],
+                    args_.engine.engine, config_,
+                    args_.out,           writer_ ? writer_->written() : 0,
+                    args_.expire_at_end};
+    std::fputs(summary_text(meta, counters_, a_->stats(), seconds).c_str(), stderr);
+  }
+  int rc = kExitOk;
+  if (divergence_) {
+    std::fputs(divergence_->report.c_str(), stderr);
+    rc = kExitDifferent;
+  }
+  if (expectation_) {
+    for (const std::string& m : check_expectation(*expectation_, j, event_lines_)) {
+      complain(args_.expect + ": " + m);
+      rc = kExitDifferent;
+    }
+  }
+  return rc;
+}
+
+int Replayer::run() {
+  if (!open_all()) {
+    return kExitBadInput;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  const bool ok = read_all();
+  if (ok && !divergence_ && args_.expire_at_end) {
+    expire_at_end();
+  }
+  std::string error;
+  if (writer_ && !writer_->close(error)) {
+    complain(error);
+    return kExitBadInput;
+  }
+  if (!ok) {
+    return kExitBadInput;
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  return finish(std::chrono::duration<double>(elapsed).count());
+}
+
+}  // namespace
+
+void add_replay_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<ReplayArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "replay", "Reassemble the IPv4 fragments of a capture; packet timestamps are the clock.");
+  cmd->add_option("input", args->input, "capture to read (pcap or pcapng)")->required();
+  add_engine_options(*cmd, args->engine);
+  cmd->add_option("--out", args->out,
+                  "write delivered datagrams to this LINKTYPE_IPV4 pcap (nanosecond timestamps)");
+  cmd->add_flag("--only-reassembled", args->only_reassembled,
+                "with --out: only reassembled datagrams, not unfragmented packets");
+  cmd->add_option("--compare", args->compare,
+                  "run this second engine in lockstep; exit 1 at the first divergence");
+  cmd->add_flag("--json", args->json, "print the summary as JSON on stdout (replay/README.md)");
+  cmd->add_flag("--events", args->events, "with --json: list every event (small captures)");
+  cmd->add_flag("--quiet", args->quiet, "no summary, no progress bar (errors still shown)");
+  cmd->add_flag("--expire-at-end", args->expire_at_end,
+                "at end of capture, time out every datagram still in progress");
+  cmd->add_option("--expect", args->expect,
+                  "expected-outcome file (corpus/regressions/*.expect.json); exit 1 if the "
+                  "run does not match");
+  cmd->callback([args, &exit_code] { exit_code = Replayer(*args).run(); });
+}
+
+}  // namespace ip4ref::replay
