@@ -15,7 +15,7 @@
 //
 // Two decoders:
 // - decode_lenient maps ANY byte string to a valid trace (fields clamped,
-//   unknown record tags folded onto the four kinds, decoding stops at a
+//   unknown record tags folded onto the five kinds, decoding stops at a
 //   truncated record). The fuzz targets use it, so every input means something.
 // - decode_strict accepts exactly the canonical encodings and reports the first
 //   problem with its byte offset. Tools use it. When decode_strict succeeds,
