@@ -13,6 +13,7 @@
 #include "checksum_kernel.h"
 #include "insert_rules.h"
 #include "ip4ref/ipv4_header.h"
+#include "wire/ecn_combination.h"
 
 namespace ip4ref::fast {
 
@@ -70,18 +71,6 @@ constexpr std::array<std::size_t, BufferPool::kClasses> class_bytes(bool ownersh
           BufferLayout::make(ReassemblyTable::kHugeCapacity, ownership).bytes};
 }
 
-// Kernel net/ipv4/inet_fragment.c ip_frag_ecn_table, indexed by the OR of
-// ECN bits (1 Not-ECT, 2 ECT(1), 4 ECT(0), 8 CE): RFC 3168 5.3 - CE with
-// ECT gives CE; Not-ECT mixed with any ECT or CE is invalid.
-constexpr std::uint8_t kEcnInvalid = 0xff;
-constexpr std::uint8_t ecn_for(std::uint8_t bits) {
-  const bool not_ect = (bits & 1) != 0;
-  const bool ect_or_ce = (bits & 0x0e) != 0;
-  if (not_ect && ect_or_ce) {
-    return kEcnInvalid;
-  }
-  return (bits & 8) != 0 && (bits & 6) != 0 ? 3 : 0;
-}
 
 bool needs_ownership(Policy p) {
   return p == Policy::kWindows || p == Policy::kSolaris;
@@ -393,7 +382,7 @@ void ReassemblyTable::store(std::uint32_t index, const Fragment& f, EventSink& s
     if (f.dont_fragment) {
       d.max_df_size = std::max(d.max_df_size, size);
     }
-    d.ecn_bits = static_cast<std::uint8_t>(d.ecn_bits | (1u << (f.tos & 0x03)));
+    d.ecn_bits = static_cast<std::uint8_t>(d.ecn_bits | ecn_bit(f.tos));
     if (f.begin == 0 && d.header_length == 0) {
       d.header_length = static_cast<std::uint8_t>(f.header_length);
       std::memcpy(v.data - f.header_length, f.header, f.header_length);

@@ -8,6 +8,7 @@
 #include "ip4ref/checksum.h"
 #include "ip4ref/ipv4_header.h"
 #include "overlap_policies.h"
+#include "wire/ecn_combination.h"
 
 namespace ip4ref::ref {
 
@@ -236,25 +237,8 @@ void ReassemblyStore::note_linux_header_state(DatagramEntry& e, const Fragment& 
   if (f.dont_fragment) {
     e.max_df_size = std::max(e.max_df_size, size);
   }
-  e.ecn_bits = static_cast<std::uint8_t>(e.ecn_bits | (1u << (f.tos & 0x03)));
+  e.ecn_bits = static_cast<std::uint8_t>(e.ecn_bits | ecn_bit(f.tos));
 }
-
-namespace {
-
-// Kernel net/ipv4/inet_fragment.c ip_frag_ecn_table, indexed by the OR of
-// ECN bits (1 Not-ECT, 2 ECT(1), 4 ECT(0), 8 CE): RFC 3168 5.3 - CE with
-// ECT gives CE; Not-ECT mixed with any ECT or CE is invalid (0xff: drop).
-constexpr std::uint8_t kEcnInvalid = 0xff;
-constexpr std::uint8_t ecn_for(std::uint8_t bits) {
-  const bool not_ect = (bits & 1) != 0;
-  const bool ect_or_ce = (bits & 0x0e) != 0;
-  if (not_ect && ect_or_ce) {
-    return kEcnInvalid;
-  }
-  return (bits & 8) != 0 && (bits & 6) != 0 ? 3 : 0;
-}
-
-}  // namespace
 
 void ReassemblyStore::deliver(EntryIt it, EventSink& sink) {
   DatagramEntry& e = *it;
