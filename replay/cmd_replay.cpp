@@ -78,9 +78,14 @@ class Replayer {
 };
 
 std::unique_ptr<ReassemblyEngine> make_named(const std::string& name, const ReassemblyConfig& c) {
-  auto e = make_engine(name, c);
-  if (!e) {
-    complain("unknown engine '" + name + "' (registered: " + engine_names() + ")");
+  std::string error;
+  auto e = make_engine(name, c, &error);
+  if (!e && (engine_known(name) || name.rfind("so:", 0) == 0)) {
+    // An adapter that exists but cannot run here (the factory said why on stderr).
+    complain("engine '" + name + "' cannot be created here" +
+             (error.empty() ? std::string() : ": " + error));
+  } else if (!e) {
+    complain("unknown engine '" + name + "' (this build has: " + engine_names() + ")");
   }
   return e;
 }
@@ -138,9 +143,28 @@ void Replayer::push(Bytes ip, Instant now, const StepContext& ctx) {
   check_lockstep(ctx);
 }
 
+// Only what both engines can observe is compared (capabilities(),
+// reassembly_engine.h): an adapter such as libtins or linux-kernel reports
+// delivered datagrams only, so drops, discards, reasons, fragment counts,
+// counters and next expiry are left out for it (the summary says which).
 void Replayer::check_lockstep(const StepContext& ctx) {
-  divergence_ = compare_step(ctx, EngineState{log_a_.events(), a_->stats(), a_->next_expiry()},
-                             EngineState{log_b_.events(), b_->stats(), b_->next_expiry()});
+  const std::uint32_t caps = a_->capabilities() & b_->capabilities();
+  if (caps == kCapNative) {
+    divergence_ = compare_step(ctx, EngineState{log_a_.events(), a_->stats(), a_->next_expiry()},
+                               EngineState{log_b_.events(), b_->stats(), b_->next_expiry()});
+    return;
+  }
+  static const ReassemblyStats kNotCompared;
+  const bool stats = (caps & kCapStats) != 0;
+  const bool expiry = (caps & IP4REF_CAP_NEXT_EXPIRY) != 0;
+  const auto events_a = observable(log_a_.events(), caps);
+  const auto events_b = observable(log_b_.events(), caps);
+  divergence_ = compare_step(
+      ctx,
+      EngineState{events_a, stats ? a_->stats() : kNotCompared,
+                  expiry ? a_->next_expiry() : std::nullopt},
+      EngineState{events_b, stats ? b_->stats() : kNotCompared,
+                  expiry ? b_->next_expiry() : std::nullopt});
 }
 
 void Replayer::handle(const CapturedPacket& p) {
@@ -204,7 +228,9 @@ json Replayer::build_json() const {
                   args_.out,   writer_ ? writer_->written() : 0,     args_.expire_at_end};
   json j = summary_json(meta, counters_, a_->stats());
   if (b_) {
+    const std::string missing = describe_missing(a_->capabilities() & b_->capabilities());
     j["compare"] = json{{"engine", args_.compare},
+                        {"not_compared", missing},
                         {"diverged", divergence_.has_value()},
                         {"divergence", divergence_ ? divergence_->json : json(nullptr)}};
   }
@@ -226,6 +252,15 @@ int Replayer::finish(double seconds) {
     std::fputs(summary_text(meta, counters_, a_->stats(), seconds).c_str(), stderr);
   }
   int rc = kExitOk;
+  if (b_ && !args_.quiet && !args_.json) {
+    const std::string missing = describe_missing(a_->capabilities() & b_->capabilities());
+    if (!missing.empty()) {
+      std::fprintf(stderr, "compare %s vs %s: %s (what %s cannot observe)\n",
+                   args_.engine.engine.c_str(), args_.compare.c_str(), missing.c_str(),
+                   a_->capabilities() == kCapNative ? args_.compare.c_str()
+                                                    : args_.engine.engine.c_str());
+    }
+  }
   if (divergence_) {
     std::fputs(divergence_->report.c_str(), stderr);
     rc = kExitDifferent;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "adapter_engines.h"
 #include "ip4ref/policy.h"
 #include "ip4ref/reassembly_engine.h"
 
@@ -78,7 +79,9 @@ std::string engine_names() {
   for (const EngineInfo& e : engine_registry()) {
     names += (names.empty() ? "" : ", ") + e.name;
   }
-  return names;
+  names += ", so:PATH (a plug-in, ip4ref/engine.h)";
+  const std::string missing = missing_adapter_engines();
+  return missing.empty() ? names : names + "; not in this build: " + missing;
 }
 
 bool engine_known(const std::string& name) {

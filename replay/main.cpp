@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "adapter_engines.h"
 #include "commands.h"
 #include "exit_codes.h"
 #include "tun_command.h"
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
       "Exit codes: 0 success, 1 differences found, 2 bad usage or bad input.\n"
       "Run 'ip4ref COMMAND --help' for a command's options.");
   int exit_code = kExitOk;
+  register_adapter_engines();  // before the commands list engine names in --help
   add_replay_command(app, exit_code);
   add_diff_command(app, exit_code);
   add_fragment_command(app, exit_code);

@@ -9,17 +9,22 @@
 // dpdk_engine_error() says why.
 //
 // What it can and cannot observe:
-// - DPDK keeps at most RTE_LIBRTE_IP_FRAG_MAX_FRAG (8 in Debian's build)
+// - DPDK keys fragments by (source, destination, identification): no
+//   protocol (ip_frag_key: src_dst + id);
+// - it keeps at most RTE_LIBRTE_IP_FRAG_MAX_FRAG (8 in Debian's build)
 //   fragments per datagram: longer trains are dropped by DPDK, never delivered;
-// - its timeout is the config's, in TSC cycles derived from `now`; it has its
-//   own table limits instead of ip4ref's memory accounting, no policies (it
-//   drops a datagram on any overlap) and no reasons: expire() does nothing
-//   visible, nothing is reported as Dropped or Discarded;
+// - its timeout is the config's, in TSC cycles derived from `now`; expire()
+//   frees datagrams older than that (rte_ip_frag_table_del_expired_entries)
+//   without saying which; it has its own table limits instead of ip4ref's
+//   memory accounting, no policies and no reasons: nothing is reported as
+//   Dropped or Discarded (except packets the adapter cannot hand to DPDK:
+//   shorter than 20 or longer than 65407 octets, or no free mbuf);
 // - Delivered.fragment_count is 0 (not observable); the datagram is DPDK's
-//   reassembled mbuf chain, linearised;
+//   reassembled mbuf chain, linearised, with the header checksum DPDK leaves
+//   0 computed by the adapter (as a DPDK application must);
 // - of the counters only passthrough, reasm_reqds and reasm_oks are kept;
-// - capabilities(): none (engine.h): the harness compares only which
-//   datagrams were delivered (keys), not their octets.
+// - capabilities(): IP4REF_CAP_DELIVERED_BYTES (engine.h): the harness
+//   compares delivered datagrams and their octets, nothing else.
 #pragma once
 
 #include <memory>
