@@ -3,6 +3,7 @@
 //   ip4ref diff A.pcap B.pcap     compare reassembled outputs datagram by datagram
 //   ip4ref fragment IN.pcap ...   make fragment trains for testing other stacks
 //   ip4ref convert ...            fuzz trace <-> pcap
+//   ip4ref oracle --against E     random trains, E vs the reference, classified
 //   ip4ref tun --dev NAME ...     the reference stack on a TUN device (tun_command.h)
 // Exit codes: 0 success, 1 differences found, 2 bad usage or bad input.
 #include <CLI/CLI.hpp>
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   add_diff_command(app, exit_code);
   add_fragment_command(app, exit_code);
   add_convert_command(app, exit_code);
+  add_oracle_command(app, exit_code);
   add_tun_command(app, exit_code);
   try {
     app.parse(argc, argv);

@@ -354,9 +354,13 @@ Verdict Oracle::judge(const std::vector<Packet>& packets) {
 }
 
 Train Oracle::minimize(const Train& train, const std::string& class_name) {
-  const Keeps same = [&](const Train& t) {
-    return !t.packets.empty() && judge(build_packets(t)).class_name() == class_name;
-  };
+  return minimize_train(train, [&](const Train& t) {
+    return judge(build_packets(t)).class_name() == class_name;
+  });
+}
+
+Train minimize_train(const Train& train, const std::function<bool(const Train&)>& accepts) {
+  const Keeps same = [&](const Train& t) { return !t.packets.empty() && accepts(t); };
   Train best = train;
   for (bool progress = true; progress;) {
     progress = remove_pass(best, same);

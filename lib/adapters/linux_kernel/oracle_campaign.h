@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <string>
@@ -57,6 +58,12 @@ class Oracle {
   ReassemblyConfig config_;
   long max_dist_;
 };
+
+// The shortest train (greedy: drop packets, merge adjacent fragments,
+// shorten and pull back, plain headers, then drop unused flows) that `same`
+// still accepts; `same(train)` holds for `train`. Engine-generic: the kernel
+// oracle and the engine campaigns (lib/adapters/oracle) both minimize with it.
+Train minimize_train(const Train& train, const std::function<bool(const Train&)>& same);
 
 // Human-readable: the three event streams and, for the first differing
 // datagram, the first differing octet with the header field it falls in.

@@ -195,6 +195,12 @@ std::vector<Flow> make_flows(Rng& rng, const GeneratorOptions& g) {
     f.protocol = kProtocols[rng.below(sizeof(kProtocols))];
     f.identification = static_cast<std::uint16_t>(
         rng.below(4) == 0 && !flows.empty() ? flows.back().identification : rng.below(65536));
+    // Opt-in (no extra draw when 0, so other campaigns keep their trains):
+    // the previous flow's key with source and destination swapped.
+    if (g.reverse_flow_percent > 0 && !flows.empty() && rng.percent(g.reverse_flow_percent)) {
+      f = flows.back();
+      std::swap(f.source, f.destination);
+    }
     auto same = [&](const Flow& o) {
       return o.source == f.source && o.destination == f.destination && o.protocol == f.protocol &&
              o.identification == f.identification;

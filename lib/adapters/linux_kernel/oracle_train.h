@@ -81,6 +81,11 @@ struct GeneratorOptions {
   // datagram's fragments separated by more than 64 fragments of other
   // datagrams from the same source (net.ipv4.ipfrag_max_dist).
   int distance_permille = 5;
+  // Per cent of flows (after the first) that are the previous flow with
+  // source and destination swapped, same protocol and identification: a
+  // different RFC 791 key that an implementation ordering the address pair
+  // would merge. 0 (the default) draws nothing, keeping older seeds' trains.
+  int reverse_flow_percent = 0;
 };
 
 // A portable generator: std::mt19937_64 is specified exactly by the

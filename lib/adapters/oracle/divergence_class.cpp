@@ -1,0 +1,260 @@
+// divergence_class.cpp: see divergence_class.h.
+#include "divergence_class.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <optional>
+
+#include "ip4ref/bytes.h"
+#include "ip4ref/ipv4_header.h"
+#include "ip4ref/reason.h"
+
+namespace ip4ref::oracle {
+namespace {
+
+using Deliveries = std::map<FragmentKey, std::vector<const RecordedEvent*>>;
+
+// The RFC 791 3.2 key of a packet or datagram, when it has an IPv4 header.
+std::optional<FragmentKey> key_of(Bytes b) {
+  if (b.size() < kIpv4MinHeader || (b[0] >> 4) != 4) {
+    return std::nullopt;
+  }
+  return FragmentKey{load_be32(b, ipv4_field::kSource), load_be32(b, ipv4_field::kDestination),
+                     b[ipv4_field::kProtocol], load_be16(b, ipv4_field::kIdentification)};
+}
+
+// MF set or a non-zero offset (RFC 791 3.1 "Flags", "Fragment Offset").
+bool is_fragment(Bytes b) {
+  return b.size() >= kIpv4MinHeader && (load_be16(b, ipv4_field::kFlagsFragment) & (kFlagMf | kFragmentOffsetMask)) != 0;
+}
+
+Deliveries deliveries(const TrainEvents& t) {
+  Deliveries out;
+  for (const RecordedEvent& e : t.events) {
+    if (e.kind == RecordedEvent::Kind::kDelivered) {
+      if (const auto k = key_of(e.bytes)) {
+        out[*k].push_back(&e);
+      }
+    }
+  }
+  return out;
+}
+
+// Keys in the order the train first uses them, then keys only a delivery names.
+std::vector<FragmentKey> key_order(const std::vector<Packet>& packets, const Deliveries& a,
+                                   const Deliveries& b) {
+  std::vector<FragmentKey> keys;
+  auto add = [&keys](const FragmentKey& k) {
+    if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
+      keys.push_back(k);
+    }
+  };
+  for (const Packet& p : packets) {
+    if (const auto k = key_of(p)) {
+      add(*k);
+    }
+  }
+  for (const Deliveries* d : {&a, &b}) {
+    for (const auto& [k, events] : *d) {
+      add(k);
+    }
+  }
+  return keys;
+}
+
+// Another datagram of the train that a key without the protocol, or with an
+// unordered address pair, would merge with `key`.
+std::string key_collision(const std::vector<Packet>& packets, const FragmentKey& key) {
+  for (const Packet& p : packets) {
+    const auto k = key_of(p);
+    if (!k || !is_fragment(p) || k->identification != key.identification) {
+      continue;
+    }
+    if (k->source == key.source && k->destination == key.destination &&
+        k->protocol != key.protocol) {
+      return "protocol-not-in-key";
+    }
+    if (k->source == key.destination && k->destination == key.source &&
+        k->protocol == key.protocol) {
+      return "direction-not-in-key";
+    }
+  }
+  return "";
+}
+
+// RFC 791 3.1 header diagram: the field octet `at` falls in.
+std::string field_name(std::size_t at, const std::vector<std::uint8_t>& a,
+                       const std::vector<std::uint8_t>& b) {
+  static const char* kFields[] = {"version-ihl",    "tos",        "total-length", "total-length",
+                                  "identification", "identification", "flags",    "fragment-offset",
+                                  "ttl",            "protocol",   "header-checksum", "header-checksum",
+                                  "source",         "source",     "source",       "source",
+                                  "destination",    "destination", "destination", "destination"};
+  if (at == 6 && ((a[6] ^ b[6]) & 0xe0u) == 0) {
+    return "fragment-offset";  // octet 6 holds the flags and the offset's top bits
+  }
+  if (at < kIpv4MinHeader) {
+    return kFields[at];
+  }
+  return at < std::size_t{a[0] & 0x0fu} * 4 ? "options" : "payload";
+}
+
+// Octets of the transport header a re-serialising implementation rewrites
+// (length, checksum): UDP (RFC 768) and ICMP (RFC 792) 8, TCP (RFC 9293) 20.
+std::size_t transport_header_length(std::uint8_t protocol) {
+  switch (protocol) {
+    case 1:
+    case 17:
+      return 8;
+    case 6:
+      return 20;
+    default:
+      return 0;
+  }
+}
+
+// A payload difference inside the transport header and nowhere after it is
+// "differs-transport-header"; any other is "differs-payload".
+std::string payload_class(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b,
+                          std::size_t at) {
+  const std::size_t header = std::size_t{a[0] & 0x0fu} * 4;
+  const std::size_t end = header + transport_header_length(a[ipv4_field::kProtocol]);
+  if (at >= end || a.size() != b.size()) {
+    return "differs-payload";
+  }
+  for (std::size_t i = end; i < a.size(); ++i) {
+    if (a[i] != b[i]) {
+      return "differs-payload";
+    }
+  }
+  return "differs-transport-header";
+}
+
+// The first differing field, the checksum only when nothing else differs.
+std::string differing_field(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b,
+                            std::size_t* at) {
+  const std::size_t n = std::min(a.size(), b.size());
+  std::optional<std::size_t> checksum;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a[i] == b[i]) {
+      continue;
+    }
+    if (i == ipv4_field::kChecksum || i == ipv4_field::kChecksum + 1) {
+      checksum = checksum.value_or(i);
+      continue;
+    }
+    *at = i;
+    const std::string field = field_name(i, a, b);
+    if (field == "payload") {
+      return payload_class(a, b, i);
+    }
+    return "differs-" + field;
+  }
+  *at = checksum.value_or(n);
+  return checksum ? "differs-header-checksum" : "differs-length";
+}
+
+// The first reason `t` gave for refusing a packet of `key`, after `prefix`.
+std::string dropped_reason(const std::vector<Packet>& packets, const TrainEvents& t,
+                           const FragmentKey& key, const std::string& prefix) {
+  for (std::size_t i = 0; i < t.events.size(); ++i) {
+    const RecordedEvent& e = t.events[i];
+    const std::size_t p = t.packet_of[i];
+    if (e.kind == RecordedEvent::Kind::kDropped && p < packets.size() && key_of(packets[p]) == key) {
+      return prefix + std::string(to_string(e.reason));
+    }
+  }
+  return "";
+}
+
+// The reference's first Discarded reason for `key`, else the first reason it
+// gave for refusing one of the key's packets ("" when neither).
+std::string ref_outcome(const std::vector<Packet>& packets, const TrainEvents& ref,
+                        const FragmentKey& key) {
+  for (const RecordedEvent& e : ref.events) {
+    if (e.kind == RecordedEvent::Kind::kDiscarded && e.key == key) {
+      return "discarded-" + std::string(to_string(e.reason));
+    }
+  }
+  return dropped_reason(packets, ref, key, "dropped-");
+}
+
+// The engine delivered more datagrams for `key` than the reference.
+std::string extra(const std::vector<Packet>& packets, const TrainEvents& ref,
+                  const FragmentKey& key) {
+  const std::string why = ref_outcome(packets, ref, key);
+  return "extra-ref-" + (why.empty() ? std::string("incomplete") : why);
+}
+
+// The reference delivered `delivered` for `key`; the engine did not.
+std::string missing(const std::vector<Packet>& packets, const TrainEvents& ref,
+                    const TrainEvents& engine, const FragmentKey& key,
+                    const RecordedEvent& delivered) {
+  if (delivered.fragment_count > 8) {
+    return "missing-more-than-8-fragments";
+  }
+  if (std::string why = dropped_reason(packets, engine, key, "missing-engine-dropped-");
+      !why.empty()) {
+    return why;
+  }
+  if (std::string why = dropped_reason(packets, ref, key, "missing-ref-dropped-"); !why.empty()) {
+    return why;
+  }
+  return "missing-other";
+}
+
+std::string hex(std::uint8_t v) {
+  char b[8];
+  std::snprintf(b, sizeof b, "0x%02x", v);
+  return b;
+}
+
+}  // namespace
+
+std::string classify(const std::vector<Packet>& packets, const TrainEvents& reference,
+                     const TrainEvents& engine, std::string* detail) {
+  const Deliveries ref = deliveries(reference);
+  const Deliveries eng = deliveries(engine);
+  static const std::vector<const RecordedEvent*> kNone;
+  auto of = [](const Deliveries& d, const FragmentKey& k) -> const auto& {
+    const auto it = d.find(k);
+    return it == d.end() ? kNone : it->second;
+  };
+  for (const FragmentKey& key : key_order(packets, ref, eng)) {
+    const auto& r = of(ref, key);
+    const auto& e = of(eng, key);
+    std::string cls;
+    std::string what = "key " + to_string(key) + ": reference delivered " +
+                       std::to_string(r.size()) + ", engine " + std::to_string(e.size());
+    for (std::size_t i = 0; i < std::min(r.size(), e.size()) && cls.empty(); ++i) {
+      if (r[i]->bytes != e[i]->bytes) {
+        std::size_t at = 0;
+        cls = differing_field(r[i]->bytes, e[i]->bytes, &at);
+        what += "; datagram " + std::to_string(i + 1) + " differs at octet " + std::to_string(at) +
+                (at < std::min(r[i]->bytes.size(), e[i]->bytes.size())
+                     ? ": reference " + hex(r[i]->bytes[at]) + ", engine " + hex(e[i]->bytes[at])
+                     : "; lengths " + std::to_string(r[i]->bytes.size()) + " and " +
+                           std::to_string(e[i]->bytes.size()));
+      }
+    }
+    if (cls.empty() && e.size() > r.size()) {
+      cls = extra(packets, reference, key);
+    } else if (cls.empty() && r.size() > e.size()) {
+      cls = missing(packets, reference, engine, key, *r[e.size()]);
+    }
+    if (cls.empty()) {
+      continue;
+    }
+    if (const std::string c = key_collision(packets, key); !c.empty()) {
+      cls = c;
+    }
+    if (detail != nullptr) {
+      *detail = what;
+    }
+    return cls;
+  }
+  return "agree";
+}
+
+}  // namespace ip4ref::oracle
