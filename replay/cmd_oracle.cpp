@@ -88,6 +88,28 @@ std::string shown_command(const OracleArgs& a, const std::string& policy, const 
          std::to_string(a.seed) + " --only " + std::to_string(first_train);
 }
 
+// One line per packet: "#i id 0x.. proto P off O len L MF DF".
+std::string describe_packets(const std::vector<Packet>& packets) {
+  std::string out;
+  for (std::size_t i = 0; i < packets.size(); ++i) {
+    const Packet& p = packets[i];
+    if (p.size() < 20) {
+      out += "  #" + std::to_string(i) + " (" + std::to_string(p.size()) + " octets)\n";
+      continue;
+    }
+    const unsigned flags = (p[6] << 8 | p[7]);
+    const std::size_t hl = std::size_t{p[0] & 0x0fu} * 4;
+    char line[160];
+    std::snprintf(line, sizeof line, "  #%zu %u.%u.%u.%u>%u.%u.%u.%u id 0x%02x%02x proto %u off %u len %zu%s%s%s tos 0x%02x ttl %u ihl %zu\n",
+                  i, p[12], p[13], p[14], p[15], p[16], p[17], p[18], p[19], p[4], p[5], p[9],
+                  (flags & 0x1fffu) * 8, p.size() - std::min(hl, p.size()),
+                  (flags & 0x2000u) ? " MF" : "", (flags & 0x4000u) ? " DF" : "",
+                  (flags & 0x8000u) ? " RF" : "", p[1], p[8], hl);
+    out += line;
+  }
+  return out;
+}
+
 int replay_files(EngineOracle& oracle, const OracleArgs& a) {
   int rc = kExitOk;
   for (const std::string& path : a.replay) {
@@ -99,7 +121,7 @@ int replay_files(EngineOracle& oracle, const OracleArgs& a) {
     }
     const EngineVerdict v = oracle.judge(packets);
     std::cout << path << ": " << packets.size() << " packets, " << v.class_name << "\n"
-              << explain(v, a.against);
+              << describe_packets(packets) << explain(v, a.against);
     if (!a.expect.empty() && v.class_name != a.expect) {
       std::cout << path << ": expected class " << a.expect << ", got " << v.class_name << "\n";
       rc = kExitDifferent;

@@ -83,6 +83,20 @@ std::string key_collision(const std::vector<Packet>& packets, const FragmentKey&
   return "";
 }
 
+// Whether one of `delivered` is, octet for octet, a fragment of the train
+// (MF or a non-zero offset): delivered as if it were a whole datagram.
+bool passes_fragment_through(const std::vector<Packet>& packets,
+                             const std::vector<const RecordedEvent*>& delivered) {
+  for (const RecordedEvent* e : delivered) {
+    for (const Packet& p : packets) {
+      if (is_fragment(p) && e->bytes == p) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 // RFC 791 3.1 header diagram: the field octet `at` falls in.
 std::string field_name(std::size_t at, const std::vector<std::uint8_t>& a,
                        const std::vector<std::uint8_t>& b) {
@@ -204,6 +218,17 @@ std::string missing(const std::vector<Packet>& packets, const TrainEvents& ref,
   return "missing-other";
 }
 
+// The first of `a` whose octets no element of `b` has (a has more elements).
+const RecordedEvent* first_lacking(const std::vector<const RecordedEvent*>& a,
+                                   const std::vector<const RecordedEvent*>& b) {
+  for (const RecordedEvent* x : a) {
+    if (std::none_of(b.begin(), b.end(), [x](const RecordedEvent* y) { return y->bytes == x->bytes; })) {
+      return x;
+    }
+  }
+  return a.back();
+}
+
 std::string hex(std::uint8_t v) {
   char b[8];
   std::snprintf(b, sizeof b, "0x%02x", v);
@@ -227,7 +252,9 @@ std::string classify(const std::vector<Packet>& packets, const TrainEvents& refe
     std::string cls;
     std::string what = "key " + to_string(key) + ": reference delivered " +
                        std::to_string(r.size()) + ", engine " + std::to_string(e.size());
-    for (std::size_t i = 0; i < std::min(r.size(), e.size()) && cls.empty(); ++i) {
+    // Equal counts: compare in order. Otherwise the surplus side's first
+    // datagram the other side lacks decides (extra or missing).
+    for (std::size_t i = 0; r.size() == e.size() && i < r.size() && cls.empty(); ++i) {
       if (r[i]->bytes != e[i]->bytes) {
         std::size_t at = 0;
         cls = differing_field(r[i]->bytes, e[i]->bytes, &at);
@@ -238,15 +265,17 @@ std::string classify(const std::vector<Packet>& packets, const TrainEvents& refe
                            std::to_string(e[i]->bytes.size()));
       }
     }
-    if (cls.empty() && e.size() > r.size()) {
+    if (e.size() > r.size()) {
       cls = extra(packets, reference, key);
-    } else if (cls.empty() && r.size() > e.size()) {
-      cls = missing(packets, reference, engine, key, *r[e.size()]);
+    } else if (r.size() > e.size()) {
+      cls = missing(packets, reference, engine, key, *first_lacking(r, e));
     }
     if (cls.empty()) {
       continue;
     }
-    if (const std::string c = key_collision(packets, key); !c.empty()) {
+    if (passes_fragment_through(packets, e)) {
+      cls = "fragment-passed-through";
+    } else if (const std::string c = key_collision(packets, key); !c.empty()) {
       cls = c;
     }
     if (detail != nullptr) {

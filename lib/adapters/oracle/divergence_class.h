@@ -8,8 +8,10 @@
 // protocol, identification, read from each delivered datagram's header):
 // the sequence of datagrams each side delivered for a key. Order across
 // keys is not compared. The first key (in the order the train first uses
-// it) whose sequences differ names the class:
+// it) whose sequences differ names the class (the first that applies):
 //
+//   fragment-passed-through the engine delivered a fragment of the train (MF
+//                           or a non-zero offset) unchanged, as a whole datagram
 //   protocol-not-in-key     another fragment of the train has the same source,
 //                           destination and identification, another protocol
 //   direction-not-in-key    ... the same identification and protocol with the
