@@ -43,9 +43,10 @@ class KernelNamespace;
 class AddressMap;
 
 struct EngineOptions {
-  // net.ipv4.ipfrag_max_dist in the namespace; nullopt keeps the kernel's
-  // default (64). 0 disables the per-source distance check.
-  std::optional<long> max_dist;
+  // net.ipv4.ipfrag_max_dist in the namespace. 0 (the default) disables the
+  // kernel's per-source distance check, which the reference does not model
+  // (README.md "ipfrag_max_dist"); nullopt keeps the kernel's default (64).
+  std::optional<long> max_dist = 0;
   // How long push() waits for the kernel to pass its sentinel (it normally
   // takes microseconds: TUN writes are processed in the writer's context).
   int sentinel_timeout_ms = 2000;

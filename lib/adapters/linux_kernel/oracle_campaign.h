@@ -39,9 +39,9 @@ struct Verdict {
 
 class Oracle {
  public:
-  // `max_dist` must be what the engine's namespace uses (the kernel default, 64).
+  // `max_dist` must be what the engine's namespace uses (EngineOptions: 0).
   Oracle(linux_kernel::LinuxKernelEngine& kernel, const ReassemblyConfig& config,
-         long max_dist = 64);
+         long max_dist = 0);
 
   // Pushes the packets through the kernel (then makes it forget every key
   // they used) and through the reference, and compares.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <map>
 #include <optional>
 
@@ -237,45 +238,81 @@ std::string hex(std::uint8_t v) {
 
 }  // namespace
 
+namespace {
+
+using List = std::vector<const RecordedEvent*>;
+
+// Whether `d` is, octet for octet, one of the train's unfragmented packets.
+bool passed_through(const std::vector<Packet>& packets, const RecordedEvent* d) {
+  return std::any_of(packets.begin(), packets.end(),
+                     [d](const Packet& p) { return !is_fragment(p) && d->bytes == p; });
+}
+
+// The class for one key's lists of the same kind (unfragmented packets, or
+// reassembled datagrams); "" when they are equal. Equal counts compare in
+// order; otherwise the surplus side's first datagram the other lacks decides.
+std::string compare_lists(const std::vector<Packet>& packets, const TrainEvents& reference,
+                          const TrainEvents& engine, const FragmentKey& key, const List& r,
+                          const List& e, std::string& what) {
+  for (std::size_t i = 0; r.size() == e.size() && i < r.size(); ++i) {
+    if (r[i]->bytes == e[i]->bytes) {
+      continue;
+    }
+    std::size_t at = 0;
+    const std::string cls = differing_field(r[i]->bytes, e[i]->bytes, &at);
+    what += "; datagram " + std::to_string(i + 1) + " differs at octet " + std::to_string(at) +
+            (at < std::min(r[i]->bytes.size(), e[i]->bytes.size())
+                 ? ": reference " + hex(r[i]->bytes[at]) + ", engine " + hex(e[i]->bytes[at])
+                 : "; lengths " + std::to_string(r[i]->bytes.size()) + " and " +
+                       std::to_string(e[i]->bytes.size()));
+    return cls;
+  }
+  if (e.size() > r.size()) {
+    return extra(packets, reference, key);
+  }
+  if (r.size() > e.size()) {
+    return missing(packets, reference, engine, key, *first_lacking(r, e));
+  }
+  return "";
+}
+
+}  // namespace
+
 std::string classify(const std::vector<Packet>& packets, const TrainEvents& reference,
                      const TrainEvents& engine, std::string* detail) {
   const Deliveries ref = deliveries(reference);
   const Deliveries eng = deliveries(engine);
-  static const std::vector<const RecordedEvent*> kNone;
-  auto of = [](const Deliveries& d, const FragmentKey& k) -> const auto& {
-    const auto it = d.find(k);
-    return it == d.end() ? kNone : it->second;
+  // Unfragmented packets and reassembled datagrams are compared apart.
+  auto split = [&packets](const Deliveries& d, const FragmentKey& k, bool whole) {
+    List out;
+    if (const auto it = d.find(k); it != d.end()) {
+      std::copy_if(it->second.begin(), it->second.end(), std::back_inserter(out),
+                   [&](const RecordedEvent* x) { return passed_through(packets, x) == whole; });
+    }
+    return out;
   };
   for (const FragmentKey& key : key_order(packets, ref, eng)) {
-    const auto& r = of(ref, key);
-    const auto& e = of(eng, key);
     std::string cls;
-    std::string what = "key " + to_string(key) + ": reference delivered " +
-                       std::to_string(r.size()) + ", engine " + std::to_string(e.size());
-    // Equal counts: compare in order. Otherwise the surplus side's first
-    // datagram the other side lacks decides (extra or missing).
-    for (std::size_t i = 0; r.size() == e.size() && i < r.size() && cls.empty(); ++i) {
-      if (r[i]->bytes != e[i]->bytes) {
-        std::size_t at = 0;
-        cls = differing_field(r[i]->bytes, e[i]->bytes, &at);
-        what += "; datagram " + std::to_string(i + 1) + " differs at octet " + std::to_string(at) +
-                (at < std::min(r[i]->bytes.size(), e[i]->bytes.size())
-                     ? ": reference " + hex(r[i]->bytes[at]) + ", engine " + hex(e[i]->bytes[at])
-                     : "; lengths " + std::to_string(r[i]->bytes.size()) + " and " +
-                           std::to_string(e[i]->bytes.size()));
+    std::string what;
+    for (const bool whole : {true, false}) {
+      const List r = split(ref, key, whole);
+      const List e = split(eng, key, whole);
+      what = "key " + to_string(key) + ": " + (whole ? "unfragmented packets" : "reassembled") +
+             ": reference delivered " + std::to_string(r.size()) + ", engine " +
+             std::to_string(e.size());
+      cls = compare_lists(packets, reference, engine, key, r, e, what);
+      if (!cls.empty()) {
+        if (passes_fragment_through(packets, e)) {
+          cls = "fragment-passed-through";
+        }
+        break;
       }
-    }
-    if (e.size() > r.size()) {
-      cls = extra(packets, reference, key);
-    } else if (r.size() > e.size()) {
-      cls = missing(packets, reference, engine, key, *first_lacking(r, e));
     }
     if (cls.empty()) {
       continue;
     }
-    if (passes_fragment_through(packets, e)) {
-      cls = "fragment-passed-through";
-    } else if (const std::string c = key_collision(packets, key); !c.empty()) {
+    if (const std::string c = key_collision(packets, key);
+        !c.empty() && cls != "fragment-passed-through") {
       cls = c;
     }
     if (detail != nullptr) {
