@@ -64,26 +64,6 @@ std::vector<FragmentKey> key_order(const std::vector<Packet>& packets, const Del
   return keys;
 }
 
-// Another datagram of the train that a key without the protocol, or with an
-// unordered address pair, would merge with `key`.
-std::string key_collision(const std::vector<Packet>& packets, const FragmentKey& key) {
-  for (const Packet& p : packets) {
-    const auto k = key_of(p);
-    if (!k || !is_fragment(p) || k->identification != key.identification) {
-      continue;
-    }
-    if (k->source == key.source && k->destination == key.destination &&
-        k->protocol != key.protocol) {
-      return "protocol-not-in-key";
-    }
-    if (k->source == key.destination && k->destination == key.source &&
-        k->protocol == key.protocol) {
-      return "direction-not-in-key";
-    }
-  }
-  return "";
-}
-
 // Whether one of `delivered` is, octet for octet, a fragment of the train
 // (MF or a non-zero offset): delivered as if it were a whole datagram.
 bool passes_fragment_through(const std::vector<Packet>& packets,
@@ -195,6 +175,39 @@ std::string ref_outcome(const std::vector<Packet>& packets, const TrainEvents& r
   return dropped_reason(packets, ref, key, "dropped-");
 }
 
+// The reason of a Discarded for `key` the reference emitted before
+// delivering `delivered` (it threw a datagram away and built `delivered`
+// from later fragments); "" when none.
+std::string discarded_before(const TrainEvents& ref, const FragmentKey& key,
+                             const RecordedEvent& delivered) {
+  std::string why;
+  for (const RecordedEvent& e : ref.events) {
+    if (&e == &delivered) {
+      return why;
+    }
+    if (e.kind == RecordedEvent::Kind::kDiscarded && e.key == key) {
+      why = std::string(to_string(e.reason));
+    }
+  }
+  return "";
+}
+
+// RFC 791 3.2: every fragment but the last carries a multiple of 8 octets.
+// Whether a fragment of `key` with MF set does not.
+bool has_unaligned_fragment(const std::vector<Packet>& packets, const FragmentKey& key) {
+  for (const Packet& p : packets) {
+    if (key_of(p) != key || (load_be16(p, ipv4_field::kFlagsFragment) & kFlagMf) == 0) {
+      continue;
+    }
+    const std::size_t header = std::size_t{p[0] & 0x0fu} * 4;
+    const std::size_t total = load_be16(p, ipv4_field::kTotalLength);
+    if (total >= header && total <= p.size() && (total - header) % 8 != 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // The engine delivered more datagrams for `key` than the reference.
 std::string extra(const std::vector<Packet>& packets, const TrainEvents& ref,
                   const FragmentKey& key) {
@@ -206,12 +219,18 @@ std::string extra(const std::vector<Packet>& packets, const TrainEvents& ref,
 std::string missing(const std::vector<Packet>& packets, const TrainEvents& ref,
                     const TrainEvents& engine, const FragmentKey& key,
                     const RecordedEvent& delivered) {
-  if (delivered.fragment_count > 8) {
-    return "missing-more-than-8-fragments";
+  if (std::string why = discarded_before(ref, key, delivered); !why.empty()) {
+    return "missing-ref-restarted-after-" + why;
   }
   if (std::string why = dropped_reason(packets, engine, key, "missing-engine-dropped-");
       !why.empty()) {
     return why;
+  }
+  if (has_unaligned_fragment(packets, key)) {
+    return "missing-unaligned-fragment";
+  }
+  if (delivered.fragment_count > 8) {
+    return "missing-more-than-8-fragments";
   }
   if (std::string why = dropped_reason(packets, ref, key, "missing-ref-dropped-"); !why.empty()) {
     return why;
@@ -279,7 +298,7 @@ std::string compare_lists(const std::vector<Packet>& packets, const TrainEvents&
 }  // namespace
 
 std::string classify(const std::vector<Packet>& packets, const TrainEvents& reference,
-                     const TrainEvents& engine, std::string* detail) {
+                     const TrainEvents& engine, std::string* detail, FragmentKey* differing) {
   const Deliveries ref = deliveries(reference);
   const Deliveries eng = deliveries(engine);
   // Unfragmented packets and reassembled datagrams are compared apart.
@@ -311,16 +330,45 @@ std::string classify(const std::vector<Packet>& packets, const TrainEvents& refe
     if (cls.empty()) {
       continue;
     }
-    if (const std::string c = key_collision(packets, key);
-        !c.empty() && cls != "fragment-passed-through") {
-      cls = c;
-    }
     if (detail != nullptr) {
       *detail = what;
+    }
+    if (differing != nullptr) {
+      *differing = key;
     }
     return cls;
   }
   return "agree";
+}
+
+std::vector<std::string> key_collisions(const std::vector<Packet>& packets,
+                                        const FragmentKey& key) {
+  std::vector<std::string> out;
+  for (const char* kind : {"protocol-not-in-key", "direction-not-in-key"}) {
+    if (without_collisions(packets, key, kind).size() != packets.size()) {
+      out.push_back(kind);
+    }
+  }
+  return out;
+}
+
+std::vector<Packet> without_collisions(const std::vector<Packet>& packets, const FragmentKey& key,
+                                       const std::string& kind) {
+  const bool protocol = kind == "protocol-not-in-key";
+  std::vector<Packet> out;
+  for (const Packet& p : packets) {
+    const auto k = key_of(p);
+    const bool collides =
+        k && is_fragment(p) && k->identification == key.identification &&
+        (protocol ? (k->source == key.source && k->destination == key.destination &&
+                     k->protocol != key.protocol)
+                  : (k->source == key.destination && k->destination == key.source &&
+                     k->protocol == key.protocol));
+    if (!collides) {
+      out.push_back(p);
+    }
+  }
+  return out;
 }
 
 }  // namespace ip4ref::oracle

@@ -13,9 +13,11 @@
 //   fragment-passed-through the engine delivered a fragment of the train (MF
 //                           or a non-zero offset) unchanged, as a whole datagram
 //   protocol-not-in-key     another fragment of the train has the same source,
-//                           destination and identification, another protocol
+//                           destination and identification, another protocol,
+//                           and without those packets the engine's class for the
+//                           key changes (the merge is the cause)
 //   direction-not-in-key    ... the same identification and protocol with the
-//                           source and destination swapped
+//                           source and destination swapped (same counterfactual)
 //   differs-<field>         both delivered it, the octets differ; <field> is the
 //                           first differing header field other than the checksum
 //                           (version-ihl, tos, total-length, identification,
@@ -30,12 +32,20 @@
 //   extra-ref-dropped-<reason>    ... the reference refused one of its
 //                           packets (the first Dropped reason) and never completed it
 //   extra-ref-incomplete    ... the reference still waits for data
+//   missing-ref-restarted-after-<reason> the reference had thrown a datagram of
+//                           this key away (its Discarded reason) and built this one
+//                           from later fragments; the engine did not deliver it
+//   missing-unaligned-fragment    ... a fragment of the key with MF set carries a
+//                           length that is not a multiple of 8
 //   missing-more-than-8-fragments the reference delivered it from more than 8
 //                           fragments; the engine did not deliver it
 //   missing-ref-dropped-<reason>  ... the reference delivered it after refusing
 //                           a packet of it (e.g. a duplicate); the engine did not
 //   missing-engine-dropped-<reason> the engine refused a packet of it
 //   missing-other           the engine did not deliver it, none of the above
+//   events-differ           (engines that observe more than delivered octets,
+//                           e.g. fast or a so: plug-in) the deliveries agree but the
+//                           observable event streams (observable()) do not
 #pragma once
 
 #include <string>
@@ -59,7 +69,22 @@ struct TrainEvents {
 // same order (only octets: fragment counts are not compared); otherwise the
 // class of the first differing key, and in *detail one line saying what
 // differs (may be null).
+// *differing (may be null) gets the key the class is about.
+// protocol-not-in-key and direction-not-in-key are not decided here (they
+// need the engine run again): see key_collisions.
 std::string classify(const std::vector<Packet>& packets, const TrainEvents& reference,
-                     const TrainEvents& engine, std::string* detail);
+                     const TrainEvents& engine, std::string* detail,
+                     FragmentKey* differing = nullptr);
+
+// The collision kinds the train has for `key`: "protocol-not-in-key" when
+// a fragment has its source, destination and identification with another
+// protocol; "direction-not-in-key" when one has its identification and
+// protocol with the addresses swapped. The engine oracle names a class so
+// only when, run without_collisions() of that kind, the engine's class for
+// `key` changes (the merge is the cause; the reference keys them apart).
+std::vector<std::string> key_collisions(const std::vector<Packet>& packets,
+                                        const FragmentKey& key);
+std::vector<Packet> without_collisions(const std::vector<Packet>& packets, const FragmentKey& key,
+                                       const std::string& kind);
 
 }  // namespace ip4ref::oracle

@@ -1,6 +1,7 @@
 // engine_oracle.cpp: judging, minimizing and campaigning against any engine.
 #include "engine_oracle.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ostream>
 #include <sstream>
@@ -79,6 +80,23 @@ TrainEvents EngineOracle::run(ReassemblyEngine& engine, const std::vector<Packet
 }
 
 EngineVerdict EngineOracle::judge(const std::vector<Packet>& packets) {
+  EngineVerdict v = judge_once(packets);
+  if (v.agree() || v.class_name == "fragment-passed-through") {
+    return v;
+  }
+  // A key collision is the cause when, without the colliding datagrams, the
+  // engine's class for the key changes (the reference keys them apart).
+  for (const std::string& kind : key_collisions(packets, v.key)) {
+    const EngineVerdict w = judge_once(without_collisions(packets, v.key, kind));
+    if (w.agree() || w.key != v.key || w.class_name != v.class_name) {
+      v.class_name = kind;
+      break;
+    }
+  }
+  return v;
+}
+
+EngineVerdict EngineOracle::judge_once(const std::vector<Packet>& packets) {
   EngineVerdict v;
   auto ref = make_engine("ref", config_);
   v.reference = run(*ref, packets, Instant{});
@@ -93,8 +111,26 @@ EngineVerdict EngineOracle::judge(const std::vector<Packet>& packets) {
     auto engine = make_engine(name_, config_);
     v.engine = engine ? run(*engine, packets, Instant{}) : TrainEvents{};
   }
-  v.class_name = classify(packets, v.reference, v.engine, &v.detail);
+  v.class_name = classify(packets, v.reference, v.engine, &v.detail, &v.key);
+  if (v.agree() && (caps_ & ~IP4REF_CAP_DELIVERED_BYTES) != 0) {
+    compare_events(v);
+  }
   return v;
+}
+
+// Engines that observe more than delivered octets are also compared on
+// everything both observe (observable(), reassembly_engine.h).
+void EngineOracle::compare_events(EngineVerdict& v) const {
+  const auto a = observable(v.reference.events, caps_);
+  const auto b = observable(v.engine.events, caps_);
+  const auto [ia, ib] = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
+  if (ia == a.end() && ib == b.end()) {
+    return;
+  }
+  v.class_name = "events-differ";
+  v.detail = "event " + std::to_string(ia - a.begin() + 1) + ": reference " +
+             (ia != a.end() ? to_string(*ia) : "(none)") + ", engine " +
+             (ib != b.end() ? to_string(*ib) : "(none)");
 }
 
 Train EngineOracle::minimize(const Train& train, const std::string& class_name) {

@@ -9,9 +9,11 @@
 //
 // What is compared: the datagrams each engine delivered, octet for octet,
 // per fragment key (divergence_class.h), for every engine, since every
-// adapter observes delivered bytes. Drops, discards, reasons, fragment
-// counts, timeouts and counters are not compared (what the adapters cannot
-// observe, describe_missing()); the reference's reasons only name classes.
+// adapter observes delivered bytes. For libtins, dpdk and linux-kernel that
+// is all: drops, discards, reasons, fragment counts, timeouts and counters
+// are not compared (what they cannot observe, describe_missing()); the
+// reference's reasons only name classes. An engine that observes more
+// (fast, a so: plug-in) is then also compared on every event both observe.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +33,7 @@ namespace ip4ref::oracle {
 struct EngineVerdict {
   std::string class_name = "agree";  // divergence_class.h
   std::string detail;                // one line: the first difference
+  FragmentKey key;                   // the key the class is about
   TrainEvents reference, engine;
   bool agree() const { return class_name == "agree"; }
 };
@@ -57,6 +60,8 @@ class EngineOracle {
   EngineOracle(std::string name, const ReassemblyConfig& config,
                std::unique_ptr<ReassemblyEngine> engine);
   TrainEvents run(ReassemblyEngine& engine, const std::vector<Packet>& packets, Instant start);
+  void compare_events(EngineVerdict& v) const;
+  EngineVerdict judge_once(const std::vector<Packet>& packets);
 
   std::string name_;
   ReassemblyConfig config_;
