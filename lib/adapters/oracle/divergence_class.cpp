@@ -229,11 +229,11 @@ std::string missing(const std::vector<Packet>& packets, const TrainEvents& ref,
   if (has_unaligned_fragment(packets, key)) {
     return "missing-unaligned-fragment";
   }
-  if (delivered.fragment_count > 8) {
-    return "missing-more-than-8-fragments";
-  }
   if (std::string why = dropped_reason(packets, ref, key, "missing-ref-dropped-"); !why.empty()) {
     return why;
+  }
+  if (delivered.fragment_count > 8) {
+    return "missing-more-than-8-fragments";
   }
   return "missing-other";
 }
@@ -261,11 +261,10 @@ namespace {
 
 using List = std::vector<const RecordedEvent*>;
 
-// Whether `d` is, octet for octet, one of the train's unfragmented packets.
-bool passed_through(const std::vector<Packet>& packets, const RecordedEvent* d) {
-  return std::any_of(packets.begin(), packets.end(),
-                     [d](const Packet& p) { return !is_fragment(p) && d->bytes == p; });
-}
+// Whether `d` is an unfragmented packet passed through (fragment count 1,
+// events.h) rather than a reassembled datagram (2 or more, or 0: adapters
+// that cannot count fragments report 0 for a reassembled datagram).
+bool passed_through(const RecordedEvent* d) { return d->fragment_count == 1; }
 
 // The class for one key's lists of the same kind (unfragmented packets, or
 // reassembled datagrams); "" when they are equal. Equal counts compare in
@@ -302,11 +301,11 @@ std::string classify(const std::vector<Packet>& packets, const TrainEvents& refe
   const Deliveries ref = deliveries(reference);
   const Deliveries eng = deliveries(engine);
   // Unfragmented packets and reassembled datagrams are compared apart.
-  auto split = [&packets](const Deliveries& d, const FragmentKey& k, bool whole) {
+  auto split = [](const Deliveries& d, const FragmentKey& k, bool whole) {
     List out;
     if (const auto it = d.find(k); it != d.end()) {
       std::copy_if(it->second.begin(), it->second.end(), std::back_inserter(out),
-                   [&](const RecordedEvent* x) { return passed_through(packets, x) == whole; });
+                   [&](const RecordedEvent* x) { return passed_through(x) == whole; });
     }
     return out;
   };

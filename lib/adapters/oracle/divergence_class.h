@@ -35,13 +35,13 @@
 //   missing-ref-restarted-after-<reason> the reference had thrown a datagram of
 //                           this key away (its Discarded reason) and built this one
 //                           from later fragments; the engine did not deliver it
+//   missing-engine-dropped-<reason> the engine refused a packet of it
 //   missing-unaligned-fragment    ... a fragment of the key with MF set carries a
 //                           length that is not a multiple of 8
-//   missing-more-than-8-fragments the reference delivered it from more than 8
-//                           fragments; the engine did not deliver it
 //   missing-ref-dropped-<reason>  ... the reference delivered it after refusing
 //                           a packet of it (e.g. a duplicate); the engine did not
-//   missing-engine-dropped-<reason> the engine refused a packet of it
+//   missing-more-than-8-fragments the reference delivered it from more than 8
+//                           fragments; the engine did not deliver it
 //   missing-other           the engine did not deliver it, none of the above
 //   events-differ           (engines that observe more than delivered octets,
 //                           e.g. fast or a so: plug-in) the deliveries agree but the
