@@ -84,31 +84,32 @@ class DpdkEngine final : public ReassemblyEngine {
   }
 
   void push(Bytes packet, Instant now, EventSink& sink) override {
-    if (packet.size() < kIpv4MinHeader || packet.size() > kBigDataRoom) {
-      ++stats_.by_reason[static_cast<std::size_t>(Reason::kTruncated)];
-      sink.on_dropped(Dropped{Reason::kTruncated});
+    if (packet.size() < kIpv4MinHeader) {
+      drop(Reason::kTruncated, sink);
       return;
     }
-    const bool big = packet.size() > RTE_MBUF_DEFAULT_DATAROOM;
-    rte_mbuf* m = rte_pktmbuf_alloc(big ? pools_.big : pools_.small);
+    const FragmentKey key{
+        load_be32(packet, ipv4_field::kSource), load_be32(packet, ipv4_field::kDestination),
+        packet[ipv4_field::kProtocol], load_be16(packet, ipv4_field::kIdentification)};
+    // rte_ipv4_frag_pkt_is_fragmented's test, on the octets: MF or an offset.
+    if ((load_be16(packet, ipv4_field::kFlagsFragment) & (kFlagMf | kFragmentOffsetMask)) == 0) {
+      ++stats_.passthrough;
+      sink.on_delivered(Delivered{key, packet, 1});
+      return;
+    }
+    // A fragment longer than the big mbufs hold (65,407 octets) cannot be
+    // handed to DPDK; nor can one when the pool is empty.
+    rte_mbuf* m = packet.size() > kBigDataRoom ? nullptr
+                  : rte_pktmbuf_alloc(packet.size() > RTE_MBUF_DEFAULT_DATAROOM ? pools_.big
+                                                                               : pools_.small);
     if (m == nullptr) {
-      ++stats_.by_reason[static_cast<std::size_t>(Reason::kMemoryLimit)];
-      sink.on_dropped(Dropped{Reason::kMemoryLimit});
+      drop(packet.size() > kBigDataRoom ? Reason::kTruncated : Reason::kMemoryLimit, sink);
       return;
     }
     auto* data = reinterpret_cast<std::uint8_t*>(
         rte_pktmbuf_append(m, static_cast<std::uint16_t>(packet.size())));
     std::memcpy(data, packet.data(), packet.size());
     auto* ip = reinterpret_cast<rte_ipv4_hdr*>(data);
-    const FragmentKey key{
-        load_be32(packet, ipv4_field::kSource), load_be32(packet, ipv4_field::kDestination),
-        packet[ipv4_field::kProtocol], load_be16(packet, ipv4_field::kIdentification)};
-    if (!rte_ipv4_frag_pkt_is_fragmented(ip)) {
-      ++stats_.passthrough;
-      sink.on_delivered(Delivered{key, packet, 1});
-      rte_pktmbuf_free(m);
-      return;
-    }
     ++stats_.reasm_reqds;
     m->l2_len = 0;
     m->l3_len = (packet[0] & 0x0fu) * 4u & 0x1ffu;
@@ -153,6 +154,11 @@ class DpdkEngine final : public ReassemblyEngine {
       store_be16(out_, ipv4_field::kChecksum, internet_checksum(Bytes(out_).first(header)));
     }
     sink.on_delivered(Delivered{key, out_, 0});
+  }
+
+  void drop(Reason reason, EventSink& sink) {
+    ++stats_.by_reason[static_cast<std::size_t>(reason)];
+    sink.on_dropped(Dropped{reason});
   }
 
   static std::uint64_t cycles(Instant now) {

@@ -18,7 +18,10 @@
 //   without saying which; it has its own table limits instead of ip4ref's
 //   memory accounting, no policies and no reasons: nothing is reported as
 //   Dropped or Discarded (except packets the adapter cannot hand to DPDK:
-//   shorter than 20 or longer than 65407 octets, or no free mbuf);
+//   shorter than 20 octets, fragments longer than 65,407 octets (an mbuf's
+//   data room is 16 bits, minus its headroom), or no free mbuf);
+//   unfragmented packets pass straight through without DPDK, as
+//   rte_ipv4_frag_pkt_is_fragmented() would send them;
 // - Delivered.fragment_count is 0 (not observable); the datagram is DPDK's
 //   reassembled mbuf chain, linearised, with the header checksum DPDK leaves
 //   0 computed by the adapter (as a DPDK application must);
