@@ -32,13 +32,13 @@ std::string missing_adapter_engines() {
     out += (out.empty() ? "" : ", ") + std::string(text);
   };
 #if !IP4REF_HAVE_LIBTINS
-  add("libtins (not built: libtins-dev was not found)");
+  add("libtins (not built: needs libtins-dev and IP4REF_BUILD_ADAPTERS)");
 #endif
 #if !IP4REF_HAVE_DPDK
-  add("dpdk (not built: dpdk-dev was not found)");
+  add("dpdk (not built: needs dpdk-dev and IP4REF_BUILD_ADAPTERS)");
 #endif
 #if !IP4REF_HAVE_LINUX_KERNEL
-  add("linux-kernel (not built: Linux only, IP4REF_BUILD_ADAPTERS)");
+  add("linux-kernel (not built: needs Linux and IP4REF_BUILD_ADAPTERS)");
 #endif
   return out;
 }

@@ -12,7 +12,7 @@ namespace ip4ref::replay {
 // Registers every adapter built into this binary. Idempotent.
 void register_adapter_engines();
 
-// "libtins (not built: libtins-dev was not found), ..." for the adapters
+// "libtins (not built: needs libtins-dev and ...), ..." for the adapters
 // this build lacks; "" when it has them all. For help texts and errors.
 std::string missing_adapter_engines();
 

@@ -47,6 +47,7 @@ struct OracleArgs {
   std::int64_t only = -1;
   std::vector<std::string> replay;
   std::string expect;
+  bool expect_from_name = false;
   int header_variation = 8;
   int reverse_flows = 5;
   int max_flows = 4;
@@ -110,6 +111,14 @@ std::string describe_packets(const std::vector<Packet>& packets) {
   return out;
 }
 
+// corpus/findings/ENGINE/CLASS.pcap -> "CLASS".
+std::string class_from_name(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  const auto dot = name.rfind(".pcap");
+  return dot == std::string::npos ? name : name.substr(0, dot);
+}
+
 int replay_files(EngineOracle& oracle, const OracleArgs& a) {
   int rc = kExitOk;
   for (const std::string& path : a.replay) {
@@ -122,8 +131,9 @@ int replay_files(EngineOracle& oracle, const OracleArgs& a) {
     const EngineVerdict v = oracle.judge(packets);
     std::cout << path << ": " << packets.size() << " packets, " << v.class_name << "\n"
               << describe_packets(packets) << explain(v, a.against);
-    if (!a.expect.empty() && v.class_name != a.expect) {
-      std::cout << path << ": expected class " << a.expect << ", got " << v.class_name << "\n";
+    const std::string expected = a.expect_from_name ? class_from_name(path) : a.expect;
+    if (!expected.empty() && v.class_name != expected) {
+      std::cout << path << ": expected class " << expected << ", got " << v.class_name << "\n";
       rc = kExitDifferent;
     }
   }
@@ -270,6 +280,8 @@ void add_oracle_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--only", a->only, "judge only campaign train INDEX (and minimize it)");
   cmd->add_option("--replay", a->replay, "judge the trains in these pcaps (LINKTYPE_IPV4/RAW)");
   cmd->add_option("--expect", a->expect, "with --replay: the class every file must have");
+  cmd->add_flag("--expect-from-name", a->expect_from_name,
+                "with --replay: each file's class is its name (CLASS.pcap, as --findings writes)");
   cmd->add_option("--header-variation", a->header_variation,
                   "per cent of packets with DF/RF/ECN/TTL/option variations")
       ->capture_default_str();
