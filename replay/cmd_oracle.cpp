@@ -101,7 +101,9 @@ std::string describe_packets(const std::vector<Packet>& packets) {
     const unsigned flags = (p[6] << 8 | p[7]);
     const std::size_t hl = std::size_t{p[0] & 0x0fu} * 4;
     char line[160];
-    std::snprintf(line, sizeof line, "  #%zu %u.%u.%u.%u>%u.%u.%u.%u id 0x%02x%02x proto %u off %u len %zu%s%s%s tos 0x%02x ttl %u ihl %zu\n",
+    std::snprintf(line, sizeof line,
+                  "  #%zu %u.%u.%u.%u>%u.%u.%u.%u id 0x%02x%02x proto %u off %u len %zu%s%s%s tos "
+                  "0x%02x ttl %u ihl %zu\n",
                   i, p[12], p[13], p[14], p[15], p[16], p[17], p[18], p[19], p[4], p[5], p[9],
                   (flags & 0x1fffu) * 8, p.size() - std::min(hl, p.size()),
                   (flags & 0x2000u) ? " MF" : "", (flags & 0x4000u) ? " DF" : "",
@@ -147,18 +149,20 @@ int one_train(EngineOracle& oracle, const OracleArgs& a) {
             << describe(t) << explain(v, a.against);
   if (!v.agree()) {
     const Train m = oracle.minimize(t, v.class_name);
-    std::cout << "minimized:\n" << describe(m) << explain(oracle.judge(build_packets(m)), a.against);
+    std::cout << "minimized:\n"
+              << describe(m) << explain(oracle.judge(build_packets(m)), a.against);
   }
   return kExitOk;
 }
 
 void print_table(const EngineCampaignResult& r, const OracleArgs& a, const std::string& policy,
                  std::uint32_t caps) {
-  std::printf("ip4ref oracle: %s vs ref --policy %s: %llu trains (seed %llu), %llu packets in "
-              "%.1f s = %.0f trains/s\n",
-              a.against.c_str(), policy.c_str(), static_cast<unsigned long long>(r.trains),
-              static_cast<unsigned long long>(a.seed), static_cast<unsigned long long>(r.packets),
-              r.seconds, static_cast<double>(r.trains) / std::max(r.seconds, 1e-9));
+  std::printf(
+      "ip4ref oracle: %s vs ref --policy %s: %llu trains (seed %llu), %llu packets in "
+      "%.1f s = %.0f trains/s\n",
+      a.against.c_str(), policy.c_str(), static_cast<unsigned long long>(r.trains),
+      static_cast<unsigned long long>(a.seed), static_cast<unsigned long long>(r.packets),
+      r.seconds, static_cast<double>(r.trains) / std::max(r.seconds, 1e-9));
   const std::string missing = describe_missing(caps);
   std::printf("compared: delivered datagrams, octet for octet, per key%s%s\n",
               missing.empty() ? "" : "; ", missing.c_str());
@@ -203,10 +207,11 @@ int run_kernel(const OracleArgs& a, const ReassemblyConfig& config) {
   o.generator = generator(a);
   o.generator.reverse_flow_percent = 0;  // the kernel campaign's trains, as ip4ref-oracle's
   const CampaignResult r = run_campaign(oracle, o, a.quiet ? std::cerr : std::cout);
-  std::printf("ip4ref oracle: linux-kernel vs ref --policy linux: %llu trains, %llu agree, "
-              "%llu unexplained\n",
-              static_cast<unsigned long long>(r.trains), static_cast<unsigned long long>(r.agree),
-              static_cast<unsigned long long>(r.unexplained));
+  std::printf(
+      "ip4ref oracle: linux-kernel vs ref --policy linux: %llu trains, %llu agree, "
+      "%llu unexplained\n",
+      static_cast<unsigned long long>(r.trains), static_cast<unsigned long long>(r.agree),
+      static_cast<unsigned long long>(r.unexplained));
   for (const auto& [name, c] : r.classes) {
     std::printf("%-40s %9llu  ip4ref-oracle --seed %llu --only %llu\n", name.c_str(),
                 static_cast<unsigned long long>(c.count), static_cast<unsigned long long>(a.seed),
@@ -257,8 +262,9 @@ int run(const OracleArgs& a) {
 }
 #else
 int run(const OracleArgs&) {
-  complain("not in this build (needs the Linux adapters: libpcap-dev, libcli11-dev, "
-           "IP4REF_BUILD_ADAPTERS)");
+  complain(
+      "not in this build (needs the Linux adapters: libpcap-dev, libcli11-dev, "
+      "IP4REF_BUILD_ADAPTERS)");
   return kExitUnavailable;
 }
 #endif
@@ -268,8 +274,9 @@ int run(const OracleArgs&) {
 void add_oracle_command(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<OracleArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "oracle", "Random fragment trains through ENGINE and the reference; classify, minimize "
-                "and tabulate every disagreement.");
+      "oracle",
+      "Random fragment trains through ENGINE and the reference; classify, minimize "
+      "and tabulate every disagreement.");
   cmd->add_option("--against", a->against, "engine under test: " + engine_names())->required();
   cmd->add_option("--policy", a->policy,
                   "the reference's policy (default: dpdk -> reject; others -> linux)");

@@ -159,12 +159,11 @@ void Replayer::check_lockstep(const StepContext& ctx) {
   const bool expiry = (caps & IP4REF_CAP_NEXT_EXPIRY) != 0;
   const auto events_a = observable(log_a_.events(), caps);
   const auto events_b = observable(log_b_.events(), caps);
-  divergence_ = compare_step(
-      ctx,
-      EngineState{events_a, stats ? a_->stats() : kNotCompared,
-                  expiry ? a_->next_expiry() : std::nullopt},
-      EngineState{events_b, stats ? b_->stats() : kNotCompared,
-                  expiry ? b_->next_expiry() : std::nullopt});
+  divergence_ = compare_step(ctx,
+                             EngineState{events_a, stats ? a_->stats() : kNotCompared,
+                                         expiry ? a_->next_expiry() : std::nullopt},
+                             EngineState{events_b, stats ? b_->stats() : kNotCompared,
+                                         expiry ? b_->next_expiry() : std::nullopt});
 }
 
 void Replayer::handle(const CapturedPacket& p) {
@@ -255,10 +254,10 @@ int Replayer::finish(double seconds) {
   if (b_ && !args_.quiet && !args_.json) {
     const std::string missing = describe_missing(a_->capabilities() & b_->capabilities());
     if (!missing.empty()) {
-      std::fprintf(stderr, "compare %s vs %s: %s (what %s cannot observe)\n",
-                   args_.engine.engine.c_str(), args_.compare.c_str(), missing.c_str(),
-                   a_->capabilities() == kCapNative ? args_.compare.c_str()
-                                                    : args_.engine.engine.c_str());
+      std::fprintf(
+          stderr, "compare %s vs %s: %s (what %s cannot observe)\n", args_.engine.engine.c_str(),
+          args_.compare.c_str(), missing.c_str(),
+          a_->capabilities() == kCapNative ? args_.compare.c_str() : args_.engine.engine.c_str());
     }
   }
   if (divergence_) {

@@ -99,9 +99,10 @@ class DpdkEngine final : public ReassemblyEngine {
     }
     // A fragment longer than the big mbufs hold (65,407 octets) cannot be
     // handed to DPDK; nor can one when the pool is empty.
-    rte_mbuf* m = packet.size() > kBigDataRoom ? nullptr
-                  : rte_pktmbuf_alloc(packet.size() > RTE_MBUF_DEFAULT_DATAROOM ? pools_.big
-                                                                               : pools_.small);
+    rte_mbuf* m = packet.size() > kBigDataRoom
+                      ? nullptr
+                      : rte_pktmbuf_alloc(packet.size() > RTE_MBUF_DEFAULT_DATAROOM ? pools_.big
+                                                                                    : pools_.small);
     if (m == nullptr) {
       drop(packet.size() > kBigDataRoom ? Reason::kTruncated : Reason::kMemoryLimit, sink);
       return;
@@ -143,7 +144,8 @@ class DpdkEngine final : public ReassemblyEngine {
   // application would (rte_ipv4_cksum, RFC 1071), so the octets compare.
   void deliver(rte_mbuf* whole, const FragmentKey& key, EventSink& sink) {
     out_.resize(rte_pktmbuf_pkt_len(whole));
-    const void* p = rte_pktmbuf_read(whole, 0, static_cast<std::uint32_t>(out_.size()), out_.data());
+    const void* p =
+        rte_pktmbuf_read(whole, 0, static_cast<std::uint32_t>(out_.size()), out_.data());
     if (p != out_.data()) {
       std::memcpy(out_.data(), p, out_.size());
     }

@@ -27,7 +27,8 @@ std::optional<FragmentKey> key_of(Bytes b) {
 
 // MF set or a non-zero offset (RFC 791 3.1 "Flags", "Fragment Offset").
 bool is_fragment(Bytes b) {
-  return b.size() >= kIpv4MinHeader && (load_be16(b, ipv4_field::kFlagsFragment) & (kFlagMf | kFragmentOffsetMask)) != 0;
+  return b.size() >= kIpv4MinHeader &&
+         (load_be16(b, ipv4_field::kFlagsFragment) & (kFlagMf | kFragmentOffsetMask)) != 0;
 }
 
 Deliveries deliveries(const TrainEvents& t) {
@@ -81,11 +82,26 @@ bool passes_fragment_through(const std::vector<Packet>& packets,
 // RFC 791 3.1 header diagram: the field octet `at` falls in.
 std::string field_name(std::size_t at, const std::vector<std::uint8_t>& a,
                        const std::vector<std::uint8_t>& b) {
-  static const char* kFields[] = {"version-ihl",    "tos",        "total-length", "total-length",
-                                  "identification", "identification", "flags",    "fragment-offset",
-                                  "ttl",            "protocol",   "header-checksum", "header-checksum",
-                                  "source",         "source",     "source",       "source",
-                                  "destination",    "destination", "destination", "destination"};
+  static const char* kFields[] = {"version-ihl",
+                                  "tos",
+                                  "total-length",
+                                  "total-length",
+                                  "identification",
+                                  "identification",
+                                  "flags",
+                                  "fragment-offset",
+                                  "ttl",
+                                  "protocol",
+                                  "header-checksum",
+                                  "header-checksum",
+                                  "source",
+                                  "source",
+                                  "source",
+                                  "source",
+                                  "destination",
+                                  "destination",
+                                  "destination",
+                                  "destination"};
   if (at == 6 && ((a[6] ^ b[6]) & 0xe0u) == 0) {
     return "fragment-offset";  // octet 6 holds the flags and the offset's top bits
   }
@@ -156,7 +172,8 @@ std::string dropped_reason(const std::vector<Packet>& packets, const TrainEvents
   for (std::size_t i = 0; i < t.events.size(); ++i) {
     const RecordedEvent& e = t.events[i];
     const std::size_t p = t.packet_of[i];
-    if (e.kind == RecordedEvent::Kind::kDropped && p < packets.size() && key_of(packets[p]) == key) {
+    if (e.kind == RecordedEvent::Kind::kDropped && p < packets.size() &&
+        key_of(packets[p]) == key) {
       return prefix + std::string(to_string(e.reason));
     }
   }
@@ -242,7 +259,8 @@ std::string missing(const std::vector<Packet>& packets, const TrainEvents& ref,
 const RecordedEvent* first_lacking(const std::vector<const RecordedEvent*>& a,
                                    const std::vector<const RecordedEvent*>& b) {
   for (const RecordedEvent* x : a) {
-    if (std::none_of(b.begin(), b.end(), [x](const RecordedEvent* y) { return y->bytes == x->bytes; })) {
+    if (std::none_of(b.begin(), b.end(),
+                     [x](const RecordedEvent* y) { return y->bytes == x->bytes; })) {
       return x;
     }
   }
@@ -264,7 +282,9 @@ using List = std::vector<const RecordedEvent*>;
 // Whether `d` is an unfragmented packet passed through (fragment count 1,
 // events.h) rather than a reassembled datagram (2 or more, or 0: adapters
 // that cannot count fragments report 0 for a reassembled datagram).
-bool passed_through(const RecordedEvent* d) { return d->fragment_count == 1; }
+bool passed_through(const RecordedEvent* d) {
+  return d->fragment_count == 1;
+}
 
 // The class for one key's lists of the same kind (unfragmented packets, or
 // reassembled datagrams); "" when they are equal. Equal counts compare in

@@ -82,8 +82,7 @@ std::string classify(const std::vector<Packet>& packets, const TrainEvents& refe
 // protocol with the addresses swapped. The engine oracle names a class so
 // only when, run without_collisions() of that kind, the engine's class for
 // `key` changes (the merge is the cause; the reference keys them apart).
-std::vector<std::string> key_collisions(const std::vector<Packet>& packets,
-                                        const FragmentKey& key);
+std::vector<std::string> key_collisions(const std::vector<Packet>& packets, const FragmentKey& key);
 std::vector<Packet> without_collisions(const std::vector<Packet>& packets, const FragmentKey& key,
                                        const std::string& kind);
 

@@ -17,7 +17,9 @@ using Clock = std::chrono::steady_clock;
 constexpr std::int64_t kPacketSpacingNs = 1000;
 
 // Engines that are costly to create are reused across trains.
-bool reuse(const std::string& name) { return name == "dpdk"; }
+bool reuse(const std::string& name) {
+  return name == "dpdk";
+}
 
 std::string hex_header(const std::vector<std::uint8_t>& b) {
   const std::size_t hl = b.empty() ? 0 : std::min(b.size(), std::size_t{b[0] & 0x0fu} * 4);
@@ -72,7 +74,8 @@ TrainEvents EngineOracle::run(ReassemblyEngine& engine, const std::vector<Packet
   TrainEvents out;
   for (std::size_t i = 0; i < packets.size(); ++i) {
     engine.push(packets[i],
-                start + Duration::nanoseconds(static_cast<std::int64_t>(i) * kPacketSpacingNs), log);
+                start + Duration::nanoseconds(static_cast<std::int64_t>(i) * kPacketSpacingNs),
+                log);
     out.packet_of.resize(log.events().size(), i);
   }
   out.events = log.events();
@@ -102,8 +105,8 @@ EngineVerdict EngineOracle::judge_once(const std::vector<Packet>& packets) {
   v.reference = run(*ref, packets, Instant{});
   if (reused_) {
     // Past the timeout of everything the previous train left behind.
-    const Instant start = Instant{} + Duration::nanoseconds(
-                                          ++trains_run_ * (config_.timeout.ns() + 1'000'000'000));
+    const Instant start =
+        Instant{} + Duration::nanoseconds(++trains_run_ * (config_.timeout.ns() + 1'000'000'000));
     EventLog ignored;
     reused_->expire(start, ignored);
     v.engine = run(*reused_, packets, start);
@@ -134,9 +137,8 @@ void EngineOracle::compare_events(EngineVerdict& v) const {
 }
 
 Train EngineOracle::minimize(const Train& train, const std::string& class_name) {
-  return minimize_train(train, [&](const Train& t) {
-    return judge(build_packets(t)).class_name == class_name;
-  });
+  return minimize_train(
+      train, [&](const Train& t) { return judge(build_packets(t)).class_name == class_name; });
 }
 
 std::string explain(const EngineVerdict& v, const std::string& engine) {

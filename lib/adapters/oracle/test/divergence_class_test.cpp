@@ -54,7 +54,9 @@ TrainEvents deliveries_edited(const TrainEvents& t, Edit edit) {
   return out;
 }
 
-TrainEvents nothing() { return {}; }
+TrainEvents nothing() {
+  return {};
+}
 
 TrainEvents delivered(const Packet& bytes, std::uint32_t count, std::size_t packet) {
   RecordedEvent e;
