@@ -3,8 +3,14 @@
 //
 // What it can and cannot observe (DESIGN.md "Adapters": an adapter may say
 // what it cannot observe; the harness compares the rest):
-// - libtins keys fragments by (identification, source, destination): it
-//   ignores the protocol, so two datagrams that differ only in protocol merge;
+// - libtins keys fragments by (identification, {source, destination}): it
+//   ignores the protocol and orders the address pair (make_address_pair), so
+//   two datagrams that differ only in protocol, or in direction, merge;
+// - it re-parses the reassembled payload as the protocol's PDU and the
+//   adapter delivers libtins' re-serialisation (UDP/TCP/ICMP lengths and
+//   checksums recomputed), clears the flags (DF included), and passes a
+//   fragment without payload through as if unfragmented: see
+//   corpus/findings/libtins/README.md for every difference found;
 // - it has no timeouts, no memory limits and no caps: expire() does nothing,
 //   next_expiry() is always empty, nothing is ever Discarded;
 // - it has one overlap behaviour (OverlappingTechnique NONE): none of the
