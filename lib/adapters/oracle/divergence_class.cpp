@@ -363,7 +363,8 @@ std::string classify(const std::vector<Packet>& packets, const TrainEvents& refe
 std::vector<std::string> key_collisions(const std::vector<Packet>& packets,
                                         const FragmentKey& key) {
   std::vector<std::string> out;
-  for (const char* kind : {"protocol-not-in-key", "direction-not-in-key"}) {
+  for (const char* kind :
+       {"protocol-not-in-key", "direction-not-in-key", "protocol-and-direction-not-in-key"}) {
     if (without_collisions(packets, key, kind).size() != packets.size()) {
       out.push_back(kind);
     }
@@ -373,16 +374,16 @@ std::vector<std::string> key_collisions(const std::vector<Packet>& packets,
 
 std::vector<Packet> without_collisions(const std::vector<Packet>& packets, const FragmentKey& key,
                                        const std::string& kind) {
-  const bool protocol = kind == "protocol-not-in-key";
+  const bool same_protocol_wanted = kind == "direction-not-in-key";
+  const bool swapped_wanted = kind != "protocol-not-in-key";
   std::vector<Packet> out;
   for (const Packet& p : packets) {
     const auto k = key_of(p);
-    const bool collides =
-        k && is_fragment(p) && k->identification == key.identification &&
-        (protocol ? (k->source == key.source && k->destination == key.destination &&
-                     k->protocol != key.protocol)
-                  : (k->source == key.destination && k->destination == key.source &&
-                     k->protocol == key.protocol));
+    const bool same = k && k->source == key.source && k->destination == key.destination;
+    const bool swapped = k && k->source == key.destination && k->destination == key.source;
+    const bool collides = k && is_fragment(p) && k->identification == key.identification &&
+                          (swapped_wanted ? swapped : same) &&
+                          (k->protocol == key.protocol) == same_protocol_wanted;
     if (!collides) {
       out.push_back(p);
     }

@@ -18,6 +18,9 @@
 //                           key changes (the merge is the cause)
 //   direction-not-in-key    ... the same identification and protocol with the
 //                           source and destination swapped (same counterfactual)
+//   protocol-and-direction-not-in-key  a fragment with its identification, the
+//                           addresses swapped and another protocol, or both kinds
+//                           above, and only without all of them the class changes
 //   differs-<field>         both delivered it, the octets differ; <field> is the
 //                           first differing header field other than the checksum
 //                           (version-ihl, tos, total-length, identification,
@@ -79,9 +82,10 @@ std::string classify(const std::vector<Packet>& packets, const TrainEvents& refe
 // The collision kinds the train has for `key`: "protocol-not-in-key" when
 // a fragment has its source, destination and identification with another
 // protocol; "direction-not-in-key" when one has its identification and
-// protocol with the addresses swapped. The engine oracle names a class so
-// only when, run without_collisions() of that kind, the engine's class for
-// `key` changes (the merge is the cause; the reference keys them apart).
+// protocol with the addresses swapped; "protocol-and-direction-not-in-key"
+// when one has its identification, the addresses swapped, another protocol. The engine oracle names
+// a class so only when, run without_collisions() of that kind, the engine's class for `key` changes
+// (the merge is the cause; the reference keys them apart).
 std::vector<std::string> key_collisions(const std::vector<Packet>& packets, const FragmentKey& key);
 std::vector<Packet> without_collisions(const std::vector<Packet>& packets, const FragmentKey& key,
                                        const std::string& kind);

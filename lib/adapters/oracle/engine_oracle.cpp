@@ -89,12 +89,24 @@ EngineVerdict EngineOracle::judge(const std::vector<Packet>& packets) {
   }
   // A key collision is the cause when, without the colliding datagrams, the
   // engine's class for the key changes (the reference keys them apart).
-  for (const std::string& kind : key_collisions(packets, v.key)) {
-    const EngineVerdict w = judge_once(without_collisions(packets, v.key, kind));
-    if (w.agree() || w.key != v.key || w.class_name != v.class_name) {
+  const std::vector<std::string> kinds = key_collisions(packets, v.key);
+  auto changes = [&](const std::vector<Packet>& without) {
+    const EngineVerdict w = judge_once(without);
+    return w.agree() || w.key != v.key || w.class_name != v.class_name;
+  };
+  for (const std::string& kind : kinds) {
+    if (changes(without_collisions(packets, v.key, kind))) {
       v.class_name = kind;
-      break;
+      return v;
     }
+  }
+  // All kinds at once (an engine that ignores the protocol and the direction).
+  std::vector<Packet> without = packets;
+  for (const std::string& kind : kinds) {
+    without = without_collisions(without, v.key, kind);
+  }
+  if (kinds.size() > 1 && changes(without)) {
+    v.class_name = "protocol-and-direction-not-in-key";
   }
   return v;
 }

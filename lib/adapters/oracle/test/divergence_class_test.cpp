@@ -159,6 +159,12 @@ TEST(DivergenceClass, KeyCollisionsAreFoundAndRemovable) {
   EXPECT_EQ(without_collisions(train_with, key, "direction-not-in-key"),
             (std::vector<Packet>{p[0], other_protocol, p[1]}));
   EXPECT_TRUE(key_collisions(p, key).empty());
+  Packet both = reversed;
+  both[9] = 6;  // addresses swapped and another protocol
+  const std::vector<Packet> with_both = {p[0], both, p[1]};
+  EXPECT_EQ(key_collisions(with_both, key),
+            (std::vector<std::string>{"protocol-and-direction-not-in-key"}));
+  EXPECT_EQ(without_collisions(with_both, key, "protocol-and-direction-not-in-key"), p);
 }
 
 TEST(EngineOracle, TheFastEngineAgreesOnEveryTrain) {
