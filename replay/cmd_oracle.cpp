@@ -177,6 +177,12 @@ void print_table(const EngineCampaignResult& r, const OracleArgs& a, const std::
 
 // --against linux-kernel: the kernel campaign's judge.
 int run_kernel(const OracleArgs& a, const ReassemblyConfig& config) {
+  if (a.only >= 0 || a.expect_from_name) {
+    complain(
+        "--against linux-kernel: --only and --expect-from-name are ip4ref-oracle's "
+        "(ip4ref-oracle --seed S --only N; --replay F --expect CLASS)");
+    return kExitBadInput;
+  }
   std::string error;
   linux_kernel::EngineOptions options;
   auto kernel = linux_kernel::LinuxKernelEngine::create(config, options, &error);
