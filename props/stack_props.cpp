@@ -28,6 +28,7 @@
 
 #include "generators.h"
 #include "ip4ref/icmp.h"
+#include "ip4ref/ipv4_header.h"
 #include "ip4ref/memory_link.h"
 #include "ip4ref/stack.h"
 #include "ip4ref/udp.h"
@@ -68,6 +69,8 @@ class HoldingLink final : public Link {
     if (io.status == LinkStatus::kOk) {
       ++passed;
       largest = std::max(largest, packet.size());
+      const Result<Ipv4View> view = Ipv4View::parse(packet);
+      with_df += view && view->dont_fragment() ? 1 : 0;
     }
     return io;
   }
@@ -76,6 +79,7 @@ class HoldingLink final : public Link {
   std::vector<std::vector<std::uint8_t>> held;  // while holding, in the order written
   std::size_t passed = 0;                       // written through while not holding
   std::size_t largest = 0;
+  std::size_t with_df = 0;  // of those, packets with DF set
 
  private:
   Link& inner_;
@@ -344,6 +348,7 @@ RC_GTEST_PROP(Stack, WhatIpWriteSendsIpRecvDeliversAtAnyMtuInAnyOrderWithCopies,
                   to_string(p.a->stats()), "--- B\n", to_string(p.b->stats())));
     }
     RC_ASSERT(p.shim->largest <= s.mtu);
+    RC_ASSERT(p.shim->with_df == 0u);
   }
 
   const std::vector<std::uint8_t> payload = payload_of(s);
@@ -386,6 +391,7 @@ RC_GTEST_PROP(Stack, DontFragmentTooBigIsRefusedWithRfc1191DataAndNothingArrives
       RC_FAIL(cat("send refused: ", to_string(sent.error)));
     }
     RC_ASSERT(p.shim->passed == 1u);
+    RC_ASSERT(p.shim->with_df == 1u);
     RC_ASSERT(p.received.size() == 1u);
     RC_ASSERT(p.received[0].payload == payload_of(s));
     RC_ASSERT(p.received[0].fragment_count == 1u);
