@@ -349,6 +349,11 @@ RC_GTEST_PROP(Stack, WhatIpWriteSendsIpRecvDeliversAtAnyMtuInAnyOrderWithCopies,
     }
     RC_ASSERT(p.shim->largest <= s.mtu);
     RC_ASSERT(p.shim->with_df == 0u);
+    // Back-pressure, never loss: a train longer than the link holds makes A
+    // wait for B (counted once per episode), a shorter one never does.
+    const std::uint64_t stalls = p.a->stats().link_stalls;
+    RC_ASSERT((stalls > 0) == (n > s.link_capacity));
+    RC_ASSERT((p.end_b->incoming_stats().backpressure > 0) == (n > s.link_capacity));
   }
 
   const std::vector<std::uint8_t> payload = payload_of(s);
