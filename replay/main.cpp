@@ -4,6 +4,7 @@
 //   ip4ref fragment IN.pcap ...   make fragment trains for testing other stacks
 //   ip4ref convert ...            fuzz trace <-> pcap
 //   ip4ref tun --dev NAME ...     the reference stack on a TUN device (tun_command.h)
+//   ip4ref stack --in X --out Y   the reference stack driven by a capture (stack_command.h)
 // Exit codes: 0 success, 1 differences found, 2 bad usage or bad input.
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -11,6 +12,7 @@
 
 #include "commands.h"
 #include "exit_codes.h"
+#include "stack_command.h"
 #include "tun_command.h"
 
 int main(int argc, char** argv) {
@@ -27,6 +29,7 @@ int main(int argc, char** argv) {
   add_fragment_command(app, exit_code);
   add_convert_command(app, exit_code);
   add_tun_command(app, exit_code);
+  add_stack_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
