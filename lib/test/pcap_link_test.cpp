@@ -416,6 +416,35 @@ TEST_F(PcapLinkTest, TimestampsGoingBackAreClampedAndCounted) {
   EXPECT_EQ(written[1].ns, 9'000'000'000);
 }
 
+// 50 pings stamped at the same instant into a stack whose in_pool holds 4:
+// the capture waits in the link (back-pressure, counted by in_pool), and
+// every ping is answered: nothing is dropped inside the stack.
+TEST_F(PcapLinkTest, ABurstLargerThanInPoolIsAllAnswered) {
+  std::vector<Record> records;
+  for (std::uint16_t seq = 1; seq <= 50; ++seq) {
+    records.push_back({7'000'000'000, echo_request_fragments(seq, pattern(200, 3), 1500)[0]});
+  }
+  const std::string in = write_file("in.pcap", pcap_file_bytes(kLinkTypeRaw, records));
+  const std::string out = temp_path("out.pcap");
+  auto link = open_link(in, out);
+  ASSERT_NE(link, nullptr);
+  StackConfig config;
+  config.addresses.push_back(*Ipv4Prefix::parse("192.0.2.2/24"));
+  config.in_pool_slots = 4;
+  std::string error;
+  std::unique_ptr<Stack> stack = Stack::create(*link, config, &error);
+  ASSERT_NE(stack, nullptr) << error;
+  EXPECT_TRUE(run_from_capture(*stack, *link).ok());
+  ASSERT_TRUE(link->close_output(nullptr));
+  const StackStats s = stack->stats();
+  EXPECT_GE(s.in_pool.backpressure, 1u);
+  EXPECT_EQ(s.in_pool.high_water, 4u);
+  EXPECT_EQ(s.in_receives, 50u);
+  const std::vector<Record> written = parse_output(out);
+  EXPECT_EQ(written.size(), 50u);
+  EXPECT_EQ(reassemble_output(written, 1500).size(), 50u);
+}
+
 // --- bad captures: one line naming the file (and the record), never a crash.
 
 TEST_F(PcapLinkTest, OpenFailuresNameTheFile) {
