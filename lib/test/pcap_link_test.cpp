@@ -583,6 +583,63 @@ TEST_F(PcapLinkTest, OddFramesAreCountedByReason) {
   EXPECT_NE(text.find("pcap.truncated-link-header 1\n"), std::string::npos) << text;
 }
 
+// 300 captures with 1..4 octets overwritten anywhere (file header, record
+// headers, link headers, packets), deterministic: each either fails to open
+// with "FILE: why", or runs to the end (never hangs: the run stops when the
+// stack makes no progress) and, when reading stopped early, says where with
+// "FILE: packet N at byte offset M: why". Under ASan/UBSan (ci/test) this
+// also shows no bad memory access.
+TEST_F(PcapLinkTest, DamagedCapturesNeverCrashOrHang) {
+  std::vector<Record> records;
+  std::int64_t t = 1'000'000'000;
+  for (std::uint16_t seq = 1; seq <= 3; ++seq) {
+    for (const Packet& f : echo_request_fragments(seq, pattern(600 * seq, 1), 576)) {
+      Packet frame = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00};
+      frame.insert(frame.end(), f.begin(), f.end());
+      records.push_back({t += 1000, frame});
+    }
+  }
+  const Packet good = pcap_file_bytes(kLinkTypeEthernet, records);
+  std::uint64_t state = 0x9e3779b97f4a7c15u;
+  auto next = [&state] {  // splitmix64
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+  };
+  int opened = 0;
+  int stopped_early = 0;
+  for (int round = 0; round < 300; ++round) {
+    Packet bad = good;
+    const std::uint64_t flips = 1 + next() % 4;
+    for (std::uint64_t i = 0; i < flips; ++i) {
+      // Headers get most of the damage: the first 24 + 16 octets and each
+      // record's first 30.
+      const std::size_t at = next() % 2 == 0 ? next() % 70 : next() % bad.size();
+      bad[at] = static_cast<std::uint8_t>(next());
+    }
+    const std::string in = write_file("in.pcap", bad);
+    std::string error;
+    std::unique_ptr<PcapLink> link = PcapLink::open({in, "", 1500}, &error);
+    if (!link) {
+      EXPECT_EQ(error.rfind(in + ": ", 0), 0u) << "round " << round << ": " << error;
+      continue;
+    }
+    ++opened;
+    auto stack = make_stack(*link);
+    ASSERT_NE(stack, nullptr);
+    const CaptureRunResult run = run_from_capture(*stack, *link);
+    EXPECT_TRUE(link->input_done());
+    if (!run.ok()) {
+      ++stopped_early;
+      EXPECT_EQ(run.error.rfind(in + ": packet ", 0), 0u) << "round " << round << ": " << run.error;
+    }
+  }
+  // Both outcomes were exercised.
+  EXPECT_GT(opened, 100);
+  EXPECT_GT(stopped_early, 0);
+}
+
 // The stack never writes past the MTU, but a caller can: refused, counted.
 TEST_F(PcapLinkTest, WriteOverTheMtuIsRefused) {
   const std::string out = temp_path("out.pcap");
