@@ -5,6 +5,7 @@
 //   ip4ref convert ...            fuzz trace <-> pcap
 //   ip4ref oracle --against E     random trains, E vs the reference, classified
 //   ip4ref tun --dev NAME ...     the reference stack on a TUN device (tun_command.h)
+//   ip4ref stack --in X --out Y   the reference stack driven by a capture (stack_command.h)
 // Exit codes: 0 success, 1 differences found, 2 bad usage or bad input.
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include "adapter_engines.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "stack_command.h"
 #include "tun_command.h"
 
 int main(int argc, char** argv) {
@@ -31,6 +33,7 @@ int main(int argc, char** argv) {
   add_convert_command(app, exit_code);
   add_oracle_command(app, exit_code);
   add_tun_command(app, exit_code);
+  add_stack_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -28,6 +28,7 @@ struct TunCommandOptions {
   std::string dev;
   std::string addr;
   std::optional<std::size_t> mtu;
+  std::string fragmenter = "ref";
   EngineOptions engine;
   std::string pcap;
 };
@@ -127,6 +128,7 @@ std::optional<StackConfig> stack_config(const TunCommandOptions& o) {
   config.addresses.push_back(*prefix);
   config.engine = o.engine.engine;
   config.reassembly = *reassembly;
+  config.fragmenter = o.fragmenter;
   return config;
 }
 
@@ -191,6 +193,7 @@ void add_tun_command(CLI::App& app, int& exit_code) {
       ->required();
   cmd->add_option("--mtu", options->mtu, "set the device MTU first (68..65535)");
   cmd->add_option("--pcap", options->pcap, "record both directions to this LINKTYPE_IPV4 pcap");
+  cmd->add_option("--fragmenter", options->fragmenter, "ref (default) or fast");
   add_engine_options(*cmd, options->engine);
   cmd->footer(
       "The kernel side is yours to configure, e.g.\n"

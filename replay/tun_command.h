@@ -1,7 +1,7 @@
 // tun_command.h: `ip4ref tun`, the reference stack on a TUN device.
 //
 //   ip4ref tun --dev NAME --addr 192.0.2.2/24 [--mtu N] [--engine E]
-//              [--policy P] [--timeout S] ... [--pcap FILE]
+//              [--fragmenter ref|fast] [--policy P] [--timeout S] ... [--pcap FILE]
 //
 // Creates the TUN device NAME (or attaches to it when it exists, e.g. made by
 // `ip tuntap add`), sets its MTU when --mtu is given, brings it up, and runs

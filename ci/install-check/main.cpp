@@ -4,11 +4,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "ip4ref/bytes.h"
 #include "ip4ref/checksum.h"
 #include "ip4ref/events.h"
+#include "ip4ref/pcap_link.h"
 #include "ip4ref/reassembly_config.h"
 #include "ip4ref/reassembly_engine.h"
 #include "ip4ref/time.h"
@@ -104,8 +106,30 @@ void check_reassembly(ip4ref::ReassemblyEngine& engine) {
 
 }  // namespace
 
+// PcapLink links against libpcap when the library was built with it: the
+// exported package must bring that dependency along (ip4refConfig.cmake).
+void check_pcap_link() {
+  if (!ip4ref::pcap_link_available()) {
+    std::printf("     PcapLink: not built (no libpcap when ip4ref was built)\n");
+    return;
+  }
+  const std::vector<std::uint8_t> p = packet({1, 2, 3, 4, 5, 6, 7, 8}, 0, false);
+  std::string error;
+  std::unique_ptr<ip4ref::PcapLink> link = ip4ref::PcapLink::open({"", "", 1500}, &error);
+  check(link != nullptr, "PcapLink::open with no files");
+  if (link != nullptr) {
+    check(ip4ref::write_packet(*link, p).status == ip4ref::LinkStatus::kOk &&
+              link->stats().packets_written == 1,
+          "PcapLink counts a written packet");
+  }
+  check(ip4ref::PcapLink::open({"/nonexistent/in.pcap", "", 1500}, &error) == nullptr &&
+            error.rfind("/nonexistent/in.pcap: ", 0) == 0,
+        "PcapLink::open names a missing capture");
+}
+
 int main() {
   check_checksum();
+  check_pcap_link();
 
   for (const auto& info : ip4ref::engine_registry()) {
     std::printf("     engine %s: %s\n", info.name.c_str(), info.description.c_str());

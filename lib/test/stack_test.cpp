@@ -234,6 +234,33 @@ TEST(StackUdp, ShuffleIsAPureFunctionOfTheSeed) {
   EXPECT_NE(run(42), run(43));
 }
 
+// StackConfig::fragmenter: the fast fragmenter puts the same octets on the
+// wire as the reference (fast_fragmenter.h's promise, seen through the
+// stack), and the datagrams still arrive; an unknown name is refused.
+TEST(StackFragmenter, FastPutsTheSameFragmentsOnTheWire) {
+  auto run = [](const std::string& fragmenter) {
+    StackConfig ca = test::config_for(kAddrA);
+    ca.fragmenter = fragmenter;
+    test::StackPair pair(576, ca);
+    for (std::size_t size : {100, 3000, 65507}) {
+      EXPECT_TRUE(pair.a->udp_send(5000, kAddrB, 9, pattern(size)).ok());
+    }
+    pair.settle(kT0);
+    EXPECT_EQ(pair.b->stats().reassembly.reasm_oks, 2u) << fragmenter;
+    return pair.rec_a->written;
+  };
+  const auto ref = run("ref");
+  EXPECT_EQ(ref.size(), 1u + 6u + 119u);  // ceil((8 + size) / 552) fragments each
+  EXPECT_EQ(run("fast"), ref);
+
+  auto [end_a, end_b] = MemoryLink::make_pair({});
+  StackConfig bad = test::config_for(kAddrA);
+  bad.fragmenter = "quick";
+  std::string error;
+  EXPECT_EQ(Stack::create(*end_a, bad, &error), nullptr);
+  EXPECT_EQ(error, "unknown fragmenter 'quick' (known: ref, fast)");
+}
+
 TEST(StackUdp, BroadcastsAreDelivered) {
   test::StackPair pair(1500);
   std::vector<std::uint32_t> destinations;

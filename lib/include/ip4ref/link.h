@@ -2,8 +2,9 @@
 // packets, no link-layer header.
 //
 // Backends (lib/src/link): TunLink (Linux /dev/net/tun, IFF_TUN|IFF_NO_PI),
-// UtunLink (macOS utun, compiled only there), MemoryLink (two ends joining two
-// stacks in one process). Every backend is non-blocking: a read with nothing
+// UtunLink (macOS utun, compiled only there), PcapLink (a capture in, a
+// capture out, for offline runs; pcap_link.h), MemoryLink (two ends joining
+// two stacks in one process). Every backend is non-blocking: a read with nothing
 // waiting, or a write the link cannot take now, says kWouldBlock, and the
 // traffic manager tries again later (back-pressure, never a silent drop).
 //

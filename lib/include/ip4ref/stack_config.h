@@ -30,6 +30,9 @@ struct StackConfig {
   // Reassembly engine by registry name ("ref", "fast", adapters) and its config.
   std::string engine = "ref";
   ReassemblyConfig reassembly;
+  // The output manager's fragmenter: "ref" (fragmenter.h, clarity first) or
+  // "fast" (fast_fragmenter.h); both emit byte-identical fragments.
+  std::string fragmenter = "ref";
 
   // First identification value; the counter adds one per datagram sent
   // (RFC 791 3.2, RFC 6864). Seedable so runs are reproducible.

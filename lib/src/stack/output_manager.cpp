@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "ip4ref/fast_fragmenter.h"
 #include "ip4ref/ipv4_header.h"
 
 namespace ip4ref {
@@ -161,7 +162,9 @@ PacketPool* OutputManager::next_queue() {
 
 // Fragments the queue's oldest datagram into pending_ and releases it.
 void OutputManager::take_datagram(PacketPool& queue) {
-  FragmentResult result = fragment(queue.front(), mtu_, &fragments_.fragmenter);
+  FragmentResult result = config_.fragmenter == "fast"
+                              ? fast::fragment(queue.front(), mtu_, &fragments_.fragmenter)
+                              : fragment(queue.front(), mtu_, &fragments_.fragmenter);
   queue.pop();
   if (!result.ok()) {
     // Unreachable: ip_write built a valid header, refused DF datagrams over

@@ -12,6 +12,17 @@
 #include <cstdint>
 
 namespace ip4ref {
+namespace {
+
+// +1 on a counter only one thread writes (the producer's or the consumer's
+// own): a relaxed load and store, not a locked read-modify-write, since no
+// other writer can interleave; readers on other threads (stats()) still see
+// a whole value.
+void bump(std::atomic<std::uint64_t>& counter) {
+  counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+}  // namespace
 
 PacketPool::PacketPool(std::size_t capacity, std::size_t packet_size, std::size_t headroom)
     : capacity_(capacity),
@@ -37,7 +48,7 @@ MutableBytes PacketPool::reserve() {
   if (tail - head == capacity_) {
     if (!producer_blocked_) {
       producer_blocked_ = true;
-      backpressure_.fetch_add(1, std::memory_order_relaxed);
+      bump(backpressure_);
     }
     return {};
   }
@@ -51,7 +62,7 @@ void PacketPool::commit(std::size_t length) {
   assert(tail - head_.load(std::memory_order_acquire) < capacity_);
   lengths_[tail % capacity_] = length;
   tail_.store(tail + 1, std::memory_order_release);
-  pushed_.fetch_add(1, std::memory_order_relaxed);
+  bump(pushed_);
   const std::size_t held =
       static_cast<std::size_t>(tail + 1 - head_.load(std::memory_order_relaxed));
   if (held > high_water_.load(std::memory_order_relaxed)) {
@@ -61,7 +72,7 @@ void PacketPool::commit(std::size_t length) {
 
 bool PacketPool::push(Bytes packet) {
   if (packet.size() > packet_size_) {
-    oversize_.fetch_add(1, std::memory_order_relaxed);
+    bump(oversize_);
     return false;
   }
   const MutableBytes frame = reserve();
@@ -96,7 +107,7 @@ MutableBytes PacketPool::front_frame() {
 void PacketPool::pop() {
   assert(!empty());
   head_.store(head_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
-  popped_.fetch_add(1, std::memory_order_relaxed);
+  bump(popped_);
 }
 
 std::size_t PacketPool::size() const {

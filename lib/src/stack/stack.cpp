@@ -61,6 +61,9 @@ std::string check_config(const Link& link, const StackConfig& config) {
   if (config.in_pool_slots == 0 || config.send_queue_slots == 0 || config.reply_queue_slots == 0) {
     return "pools need at least one slot";
   }
+  if (config.fragmenter != "ref" && config.fragmenter != "fast") {
+    return "unknown fragmenter '" + config.fragmenter + "' (known: ref, fast)";
+  }
   return {};
 }
 

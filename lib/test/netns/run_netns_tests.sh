@@ -16,6 +16,7 @@
 #   bad                             malformed packets dropped with reasons
 #   time-exceeded                   ICMP type 11 code 1 on reassembly timeout
 #   tun-command TOOL                `TOOL tun` (ip4ref tun): --mtu, ping, --pcap, SIGINT
+#   tun-command-sigterm TOOL        `TOOL tun` stops on SIGTERM: counters printed, exit 0
 #   tun-command-permission TOOL     `TOOL tun` without CAP_NET_ADMIN: one line, exit 2
 # Exit 0 pass, 1 fail, 77 skip (not root, no /dev/net/tun, no namespaces,
 # engine not built).
@@ -259,6 +260,26 @@ print(n)' "$work/tun.pcap")"
     echo "ok: pcap holds all $records packets"
     [[ "$rc" == 0 ]] || exit 1
     finish
+    ;;
+  tun-command-sigterm)
+    # SIGTERM stops `ip4ref tun` as SIGINT does: counters on stdout, exit 0.
+    tool="$1"
+    ip netns exec "$ns" "$tool" tun --dev "$dev" --addr 192.0.2.2/24 \
+      >"$work/tool.out" 2>"$work/tool.err" &
+    driver_pid=$!
+    for _ in $(seq 100); do
+      grep -q 'Ctrl-C stops' "$work/tool.err" 2>/dev/null && break
+      sleep 0.05
+    done
+    out="$(in_ns ping -n -c 2 -i 0.2 -W 2 192.0.2.2 2>&1)" || { echo "FAIL: ping"; echo "$out"; exit 1; }
+    kill -TERM "$driver_pid"
+    tool_rc=0; wait "$driver_pid" || tool_rc=$?
+    driver_pid=""
+    cat "$work/tool.err"
+    [[ "$tool_rc" == 0 ]] || { echo "FAIL: ip4ref tun exited with $tool_rc after SIGTERM"; exit 1; }
+    cp "$work/tool.out" "$work/counters"
+    expect_counter icmp_out_echo_replies -eq 2
+    expect_counter in_receives -ge 2
     ;;
   *)
     echo "run_netns_tests.sh: unknown case '$case_name'" >&2; exit 2 ;;

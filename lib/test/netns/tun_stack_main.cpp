@@ -50,6 +50,7 @@ struct Options {
   std::string dev;
   std::string addr;
   std::string engine = "ref";
+  std::string fragmenter = "ref";
   std::string policy = "linux";
   int timeout_ms = 30000;
   std::size_t in_pool = 256;
@@ -89,6 +90,7 @@ int run(const Options& o) {
   }
   config.addresses.push_back(*prefix);
   config.engine = o.engine;
+  config.fragmenter = o.fragmenter;
   config.reassembly.policy = *policy;
   config.reassembly.timeout = ip4ref::Duration::milliseconds(o.timeout_ms);
   config.in_pool_slots = o.in_pool;
@@ -133,6 +135,7 @@ int main(int argc, char** argv) {
   app.add_option("--dev", o.dev, "TUN device to create or attach");
   app.add_option("--addr", o.addr, "the stack's address and prefix, e.g. 192.0.2.2/24");
   app.add_option("--engine", o.engine, "reassembly engine");
+  app.add_option("--fragmenter", o.fragmenter, "output fragmenter: ref or fast");
   app.add_option("--policy", o.policy, "overlap policy");
   app.add_option("--timeout-ms", o.timeout_ms, "reassembly timeout");
   app.add_option("--in-pool", o.in_pool, "in_pool slots");
