@@ -1,0 +1,88 @@
+// pcap_savefile.h: the classic libpcap capture file format ("savefile"), the
+// part ip4ref reads without libpcap for speed: the 24-octet file header and
+// the 16-octet record header, in either byte order, with micro- or
+// nanosecond timestamps.
+//
+// Format: https://www.tcpdump.org/manpages/pcap-savefile.5.html and
+// draft-ietf-opsawg-pcap ("PCAP Capture File Format"). Where the format leaves
+// a choice (snapshot length 0, a record longer than the snapshot length), the
+// rules follow libpcap 1.10 (sf-pcap.c, pcap_check_header / pcap_next_packet,
+// github.com/the-tcpdump-group/libpcap commit 028ce6676bcf), so that this
+// reader and libpcap return the same records and refuse the same files
+// (replay/tests/savefile_reader_test.cpp checks that, and so does the
+// pcap_reader fuzz target).
+//
+// Everything else (pcapng, the 24-octet records of "modified" pcap, versions
+// other than 2.4, link types this tool does not decode, FCS bits in the link
+// type field) is not classic_header(): capture_reader.cpp hands it to libpcap.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "ip4ref/bytes.h"
+
+namespace ip4ref::replay {
+
+inline constexpr std::size_t kSavefileHeaderLength = 24;
+inline constexpr std::size_t kRecordHeaderLength = 16;  // ts_sec, ts_frac, caplen, len
+// libpcap's MAXIMUM_SNAPLEN: the largest record it considers sane for every
+// link type this tool decodes (max_snaplen_for_dlt()).
+inline constexpr std::uint32_t kMaxSnaplen = 262144;
+
+//    0                   1                   2                   3
+//    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//  0|                          Magic Number                         |
+//  4|          Major Version        |         Minor Version         |
+//  8|                           Reserved1 (thiszone)                |
+// 12|                           Reserved2 (sigfigs)                 |
+// 16|                            SnapLen                            |
+// 20| FCS |f|  reserved (0)       |            LinkType             |
+//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+// All fields in the writer's byte order, which the magic reveals.
+struct SavefileHeader {
+  bool big_endian = false;    // fields are most significant octet first
+  bool nanoseconds = false;   // magic 0xa1b23c4d (else 0xa1b2c3d4: microseconds)
+  std::uint32_t snapshot = 0; // libpcap's adjusted snapshot length, 1..kMaxSnaplen
+  int dlt = 0;                // the link type as a libpcap DLT_* value
+};
+
+// The file header when it is one this reader handles: magic 0xa1b2c3d4 or
+// 0xa1b23c4d in either byte order, version 2.4, link type field with no
+// FCS / reserved bits and a link type decode_link() supports. nullopt for
+// anything else, including fewer than 24 octets: libpcap then reads it (or
+// names what is wrong with it).
+std::optional<SavefileHeader> classic_header(Bytes first_octets);
+
+struct RecordHeader {
+  std::uint32_t ts_seconds = 0;
+  std::uint32_t ts_fraction = 0;  // microseconds or nanoseconds (not range-checked, as libpcap)
+  std::uint32_t captured = 0;     // incl_len: octets that follow in the file
+  std::uint32_t wire = 0;         // orig_len: octets the packet had on the wire
+};
+
+// Precondition: at least kRecordHeaderLength octets.
+RecordHeader parse_record_header(Bytes octets, const SavefileHeader& file);
+
+// Timestamp of a record in nanoseconds since the epoch (microseconds scaled
+// up, as libpcap does for PCAP_TSTAMP_PRECISION_NANO; a fraction of a second
+// that is out of range is added as it is, as libpcap does).
+std::int64_t record_time_ns(const RecordHeader& r, const SavefileHeader& file);
+
+// What libpcap reports for a record whose captured length is not sane
+// ("invalid packet capture length N, bigger than snaplen of S"), or "" when
+// it is acceptable.
+std::string record_length_error(const RecordHeader& r, const SavefileHeader& file);
+
+// libpcap's message for a record whose data the file does not hold in full:
+// `available` octets follow its header in the file.
+std::string record_truncated_error(const RecordHeader& r, const SavefileHeader& file,
+                                   std::size_t available);
+
+// libpcap's message for a record header cut short (1..15 octets left).
+std::string record_header_truncated_error(std::size_t available);
+
+}  // namespace ip4ref::replay
