@@ -18,6 +18,17 @@ std::size_t page_floor(std::size_t n) {
   return n - n % page;
 }
 
+// Maps the window's pages in one call rather than one fault per 64 KiB
+// (MADV_POPULATE_READ, Linux 5.14); older kernels: start read-ahead only.
+void populate(std::uint8_t* at, std::size_t length) {
+#ifdef MADV_POPULATE_READ
+  if (::madvise(at, length, MADV_POPULATE_READ) == 0) {
+    return;
+  }
+#endif
+  ::madvise(at, length, MADV_WILLNEED);
+}
+
 }  // namespace
 
 std::unique_ptr<CaptureBytes> CaptureBytes::open_file(const std::string& path,
@@ -55,6 +66,7 @@ std::unique_ptr<CaptureBytes> CaptureBytes::open_file(const std::string& path,
   ::madvise(b->map_, b->map_length_, MADV_SEQUENTIAL);
   b->cur_ = b->map_;
   b->end_ = b->map_ + std::min(b->map_length_, kReleaseEvery);
+  populate(b->map_, static_cast<std::size_t>(b->end_ - b->map_));
   return b;
 }
 
@@ -106,7 +118,7 @@ Bytes CaptureBytes::refill_mapped(std::size_t n) {
   const std::size_t window = std::max(n, kReleaseEvery);
   const std::size_t new_end = std::min(map_length_, at + window);
   end_ = map_ + new_end;
-  ::madvise(map_ + release_to, new_end - release_to, MADV_WILLNEED);
+  populate(map_ + release_to, new_end - release_to);
   return Bytes(cur_, std::min(n, new_end - at));
 }
 

@@ -178,8 +178,8 @@ CaptureReader::Next CaptureReader::next_savefile(CapturedPacket& out) {
     return head.empty() ? Next::kEnd : fail(record_header_truncated_error(head.size()), offset);
   }
   const RecordHeader r = parse_record_header(head, *savefile_);
-  if (const std::string bad = record_length_error(r, *savefile_); !bad.empty()) {
-    return fail(bad, offset);
+  if (r.captured > kMaxSnaplen) {
+    return fail(record_length_error(r, *savefile_), offset);
   }
   const std::size_t length = kRecordHeaderLength + r.captured;
   const Bytes record = bytes_->peek(length);

@@ -19,11 +19,6 @@ constexpr std::size_t kMajorAt = 4;
 constexpr std::size_t kMinorAt = 6;
 constexpr std::size_t kSnaplenAt = 16;
 constexpr std::size_t kLinkTypeAt = 20;
-// Record header fields.
-constexpr std::size_t kTsSecondsAt = 0;
-constexpr std::size_t kTsFractionAt = 4;
-constexpr std::size_t kCapturedAt = 8;
-constexpr std::size_t kWireAt = 12;
 
 constexpr std::uint32_t load_le32(Bytes b, std::size_t at) {
   return std::uint32_t{b[at]} | (std::uint32_t{b[at + 1]} << 8) |
@@ -102,15 +97,6 @@ std::optional<SavefileHeader> classic_header(Bytes b) {
   const std::uint32_t snaplen = load32(b, kSnaplenAt, h.big_endian);
   h.snapshot = (snaplen == 0 || snaplen > kMaxSnaplen) ? kMaxSnaplen : snaplen;
   return h;
-}
-
-RecordHeader parse_record_header(Bytes b, const SavefileHeader& file) {
-  RecordHeader r;
-  r.ts_seconds = load32(b, kTsSecondsAt, file.big_endian);
-  r.ts_fraction = load32(b, kTsFractionAt, file.big_endian);
-  r.captured = load32(b, kCapturedAt, file.big_endian);
-  r.wire = load32(b, kWireAt, file.big_endian);
-  return r;
 }
 
 std::int64_t record_time_ns(const RecordHeader& r, const SavefileHeader& file) {

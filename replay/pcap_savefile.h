@@ -64,8 +64,14 @@ struct RecordHeader {
   std::uint32_t wire = 0;         // orig_len: octets the packet had on the wire
 };
 
-// Precondition: at least kRecordHeaderLength octets.
-RecordHeader parse_record_header(Bytes octets, const SavefileHeader& file);
+// Precondition: at least kRecordHeaderLength octets. Inline: once per record.
+inline RecordHeader parse_record_header(Bytes b, const SavefileHeader& file) {
+  const auto field = [&](std::size_t at) {
+    const std::uint32_t be = load_be32(b, at);
+    return file.big_endian ? be : __builtin_bswap32(be);
+  };
+  return RecordHeader{field(0), field(4), field(8), field(12)};
+}
 
 // Timestamp of a record in nanoseconds since the epoch (microseconds scaled
 // up, as libpcap does for PCAP_TSTAMP_PRECISION_NANO; a fraction of a second
