@@ -10,7 +10,7 @@
 //     types, files that are no capture at all) goes to libpcap, which reads
 //     the same octets through a stdio cookie stream, and names what is wrong.
 // Both return the same records and the same errors for the same bytes
-// (savefile_reader_test.cpp, the pcap_reader fuzz target).
+// (checked on every input by the pcap_reader fuzz target, fuzz/pcap_reader.cpp).
 //
 // Memory stays bounded (one 4 MiB window of a mapped file, a 1 MiB read
 // buffer, or libpcap's record buffer) whatever the file's size. Every failure

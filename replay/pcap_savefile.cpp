@@ -93,9 +93,12 @@ std::optional<SavefileHeader> classic_header(Bytes b) {
   if (linktype > 0xffff || h.dlt < 0) {
     return std::nullopt;
   }
-  // libpcap's pcap_adjust_snapshot(): 0 or more than the maximum means the maximum.
+  // The snapshot length as Debian's libpcap 1.10.3 keeps it (checked against
+  // it by the pcap_reader fuzz target, which found the difference): a value
+  // that is not positive as a C int means the maximum; any other value is
+  // kept, even above the maximum.
   const std::uint32_t snaplen = load32(b, kSnaplenAt, h.big_endian);
-  h.snapshot = (snaplen == 0 || snaplen > kMaxSnaplen) ? kMaxSnaplen : snaplen;
+  h.snapshot = (snaplen == 0 || snaplen > 0x7fffffffu) ? kMaxSnaplen : snaplen;
   return h;
 }
 
@@ -109,12 +112,16 @@ std::int64_t record_time_ns(const RecordHeader& r, const SavefileHeader& file) {
 
 std::string record_length_error(const RecordHeader& r, const SavefileHeader& file) {
   // libpcap: a record above MAXIMUM_SNAPLEN is "damaged or fuzzed"; the
-  // snapshot length is never above it, so its message always names the snapshot.
+  // message names the snapshot length when the record is longer than that too.
   if (r.captured <= kMaxSnaplen) {
     return "";
   }
+  if (r.captured > file.snapshot) {
+    return "invalid packet capture length " + std::to_string(r.captured) +
+           ", bigger than snaplen of " + std::to_string(file.snapshot);
+  }
   return "invalid packet capture length " + std::to_string(r.captured) +
-         ", bigger than snaplen of " + std::to_string(file.snapshot);
+         ", bigger than maximum of " + std::to_string(kMaxSnaplen);
 }
 
 std::string record_truncated_error(const RecordHeader& r, const SavefileHeader& file,

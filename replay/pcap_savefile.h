@@ -5,12 +5,12 @@
 //
 // Format: https://www.tcpdump.org/manpages/pcap-savefile.5.html and
 // draft-ietf-opsawg-pcap ("PCAP Capture File Format"). Where the format leaves
-// a choice (snapshot length 0, a record longer than the snapshot length), the
-// rules follow libpcap 1.10 (sf-pcap.c, pcap_check_header / pcap_next_packet,
+// a choice (snapshot length 0 or huge, a record longer than the snapshot
+// length), the rules and messages are those of the libpcap this tool links
+// (Debian 12: 1.10.3; sf-pcap.c pcap_check_header / pcap_next_packet, e.g.
 // github.com/the-tcpdump-group/libpcap commit 028ce6676bcf), so that this
-// reader and libpcap return the same records and refuse the same files
-// (replay/tests/savefile_reader_test.cpp checks that, and so does the
-// pcap_reader fuzz target).
+// reader and libpcap return the same records and refuse the same files with
+// the same words: the pcap_reader fuzz target checks that on every input.
 //
 // Everything else (pcapng, the 24-octet records of "modified" pcap, versions
 // other than 2.4, link types this tool does not decode, FCS bits in the link
@@ -46,7 +46,7 @@ inline constexpr std::uint32_t kMaxSnaplen = 262144;
 struct SavefileHeader {
   bool big_endian = false;    // fields are most significant octet first
   bool nanoseconds = false;   // magic 0xa1b23c4d (else 0xa1b2c3d4: microseconds)
-  std::uint32_t snapshot = 0; // libpcap's adjusted snapshot length, 1..kMaxSnaplen
+  std::uint32_t snapshot = 0; // snapshot length as libpcap keeps it (1..2^31-1)
   int dlt = 0;                // the link type as a libpcap DLT_* value
 };
 
