@@ -104,10 +104,18 @@ std::optional<SavefileHeader> classic_header(Bytes b) {
 
 std::int64_t record_time_ns(const RecordHeader& r, const SavefileHeader& file) {
   constexpr std::int64_t kNsPerSecond = 1'000'000'000;
-  const std::int64_t fraction =
-      file.nanoseconds ? std::int64_t{r.ts_fraction} : std::int64_t{r.ts_fraction} * 1000;
-  // At most (2^32 - 1) * 10^9 + (2^32 - 1) * 10^3: no int64 overflow.
-  return std::int64_t{r.ts_seconds} * kNsPerSecond + fraction;
+  // libpcap's record header holds both as signed 32-bit values (struct
+  // pcap_timeval in sf-pcap.c): seconds past 2^31 are before 1970, clamped
+  // to 0 as the libpcap path does; a negative fraction is kept (found by the
+  // pcap_reader fuzz target).
+  const std::int64_t seconds = static_cast<std::int32_t>(r.ts_seconds);
+  const std::int64_t raw_fraction = static_cast<std::int32_t>(r.ts_fraction);
+  const std::int64_t fraction = file.nanoseconds ? raw_fraction : raw_fraction * 1000;
+  if (seconds < 0) {
+    return 0;
+  }
+  // At most (2^31 - 1) * 10^9 + (2^31 - 1) * 10^3: no int64 overflow.
+  return seconds * kNsPerSecond + fraction;
 }
 
 std::string record_length_error(const RecordHeader& r, const SavefileHeader& file) {

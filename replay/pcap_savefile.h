@@ -73,9 +73,10 @@ inline RecordHeader parse_record_header(Bytes b, const SavefileHeader& file) {
   return RecordHeader{field(0), field(4), field(8), field(12)};
 }
 
-// Timestamp of a record in nanoseconds since the epoch (microseconds scaled
-// up, as libpcap does for PCAP_TSTAMP_PRECISION_NANO; a fraction of a second
-// that is out of range is added as it is, as libpcap does).
+// Timestamp of a record in nanoseconds since the epoch, as libpcap gives it
+// at PCAP_TSTAMP_PRECISION_NANO (microseconds scaled up; both fields signed
+// 32-bit, a fraction out of range added as it is) and as the libpcap path
+// of capture_reader.cpp then clamps it (negative seconds: 0).
 std::int64_t record_time_ns(const RecordHeader& r, const SavefileHeader& file);
 
 // What libpcap reports for a record whose captured length is not sane
