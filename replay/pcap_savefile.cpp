@@ -3,6 +3,8 @@
 
 #include <pcap/pcap.h>
 
+#include <bit>
+
 namespace ip4ref::replay {
 namespace {
 
@@ -104,17 +106,21 @@ std::optional<SavefileHeader> classic_header(Bytes b) {
 
 std::int64_t record_time_ns(const RecordHeader& r, const SavefileHeader& file) {
   constexpr std::int64_t kNsPerSecond = 1'000'000'000;
-  // libpcap's record header holds both as signed 32-bit values (struct
-  // pcap_timeval in sf-pcap.c): seconds past 2^31 are before 1970, clamped
-  // to 0 as the libpcap path does; a negative fraction is kept (found by the
-  // pcap_reader fuzz target).
-  const std::int64_t seconds = static_cast<std::int32_t>(r.ts_seconds);
-  const std::int64_t raw_fraction = static_cast<std::int32_t>(r.ts_fraction);
+  // As libpcap (sf-pcap.c pcap_next_packet) fills struct pcap_pkthdr: in a
+  // file of the host's byte order both fields are read as signed 32-bit
+  // (struct pcap_timeval: seconds past 2^31 are before 1970, clamped to 0 as
+  // the libpcap path does; a negative fraction is kept); in a byte-swapped
+  // file SWAPLONG yields them unsigned. Both found by the pcap_reader target.
+  const bool host_order = file.big_endian == (std::endian::native == std::endian::big);
+  const std::int64_t seconds =
+      host_order ? std::int64_t{static_cast<std::int32_t>(r.ts_seconds)} : r.ts_seconds;
+  const std::int64_t raw_fraction =
+      host_order ? std::int64_t{static_cast<std::int32_t>(r.ts_fraction)} : r.ts_fraction;
   const std::int64_t fraction = file.nanoseconds ? raw_fraction : raw_fraction * 1000;
   if (seconds < 0) {
     return 0;
   }
-  // At most (2^31 - 1) * 10^9 + (2^31 - 1) * 10^3: no int64 overflow.
+  // At most (2^32 - 1) * 10^9 + (2^32 - 1) * 10^3: no int64 overflow.
   return seconds * kNsPerSecond + fraction;
 }
 

@@ -75,7 +75,8 @@ inline RecordHeader parse_record_header(Bytes b, const SavefileHeader& file) {
 
 // Timestamp of a record in nanoseconds since the epoch, as libpcap gives it
 // at PCAP_TSTAMP_PRECISION_NANO (microseconds scaled up; both fields signed
-// 32-bit, a fraction out of range added as it is) and as the libpcap path
+// 32-bit in a file of the host's byte order, unsigned in a byte-swapped one;
+// a fraction out of range added as it is) and as the libpcap path
 // of capture_reader.cpp then clamps it (negative seconds: 0).
 std::int64_t record_time_ns(const RecordHeader& r, const SavefileHeader& file);
 
