@@ -1,12 +1,11 @@
-// capture_reader.cpp: libpcap's offline reader with file names and byte
-// offsets in every error. The FILE is opened here (not by libpcap) so that
-// directories and unreadable files are named precisely, and so that ftell()
-// gives the offset of each record.
+// capture_reader.cpp: classic pcap parsed in place, everything else through
+// libpcap, with file names and byte offsets in every error.
 #include "capture_reader.h"
 
 #include <pcap/pcap.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -15,11 +14,8 @@
 namespace ip4ref::replay {
 namespace {
 
-// pcap file header: magic, version (2+2), thiszone, sigfigs, snaplen, then
-// the link type at octet 20 (https://www.tcpdump.org/manpages/pcap-savefile.5.html).
+// pcap file header: the link type at octet 20 (pcap_savefile.h).
 constexpr std::uint64_t kPcapLinkTypeOffset = 20;
-constexpr std::uint64_t kPcapFileHeader = 24;
-constexpr std::uint64_t kPcapRecordHeader = 16;  // ts_sec, ts_frac, caplen, len
 constexpr std::uint64_t kOffsetCheckEvery = 4096;
 
 // Seconds + nanoseconds to Instant, saturating instead of overflowing
@@ -36,27 +32,6 @@ Instant to_instant(std::int64_t seconds, std::int64_t nanos) {
   return Instant::from_ns(seconds * kNsPerSecond + nanos);
 }
 
-// Checks what libpcap would report vaguely ("error reading dump file: Is a
-// directory") and returns the open FILE, or nullptr with `error` set.
-std::FILE* open_file(const std::string& path, std::uint64_t& size, std::string& error) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    error = path + ": cannot open: " + std::strerror(errno);
-    return nullptr;
-  }
-  if (S_ISDIR(st.st_mode)) {
-    error = path + ": is a directory, not a capture file";
-    return nullptr;
-  }
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    error = path + ": cannot open: " + std::strerror(errno);
-    return nullptr;
-  }
-  size = S_ISREG(st.st_mode) ? static_cast<std::uint64_t>(st.st_size) : 0;
-  return f;
-}
-
 std::string unsupported_link_message(const std::string& path, pcap_t* p, int dlt) {
   const bool is_pcapng = pcap_major_version(p) != 2;  // pcapng reports 1.0
   const std::string where = is_pcapng ? "first interface description block"
@@ -66,56 +41,170 @@ std::string unsupported_link_message(const std::string& path, pcap_t* p, int dlt
          "); supported: EN10MB, LINUX_SLL, LINUX_SLL2, RAW, IPV4, IPV6, NULL, LOOP";
 }
 
+// libpcap reads the input through a stdio stream whose octets come from the
+// same CaptureBytes (so pipes, whose first octets were already read to look
+// at the magic, work too). ftell() asks for the position: SEEK_CUR 0 only.
+ssize_t cookie_read(void* cookie, char* out, std::size_t size) {
+  auto* bytes = static_cast<CaptureBytes*>(cookie);
+  const Bytes got = bytes->peek(std::min(size, CaptureBytes::kBufferSize));
+  if (got.empty() && !bytes->read_error().empty()) {
+    errno = EIO;
+    return -1;
+  }
+  std::memcpy(out, got.data(), got.size());
+  bytes->consume(got.size());
+  return static_cast<ssize_t>(got.size());
+}
+
+int cookie_seek(void* cookie, off64_t* offset, int whence) {
+  if (whence != SEEK_CUR || *offset != 0) {
+    errno = ESPIPE;
+    return -1;
+  }
+  *offset = static_cast<off64_t>(static_cast<CaptureBytes*>(cookie)->offset());
+  return 0;
+}
+
+std::FILE* stream_over(CaptureBytes& bytes) {
+  cookie_io_functions_t io{};
+  io.read = cookie_read;
+  io.seek = cookie_seek;
+  return ::fopencookie(&bytes, "rb", io);
+}
+
 }  // namespace
 
 void CaptureReader::PcapDeleter::operator()(pcap_t* p) const {
   pcap_close(p);
 }
 
-CaptureReader::CaptureReader(std::string path, pcap_t* handle, std::uint64_t file_size)
-    : path_(std::move(path)), handle_(handle), file_size_(file_size) {
-  link_type_ = pcap_datalink(handle);
-  counted_offsets_ = pcap_major_version(handle) == 2;  // pcapng reports 1
-  offset_ = counted_offsets_ ? kPcapFileHeader : file_position();
+CaptureReader::CaptureReader(std::string path, std::unique_ptr<CaptureBytes> bytes)
+    : path_(std::move(path)), bytes_(std::move(bytes)) {
+  file_size_ = bytes_ ? bytes_->size() : 0;
 }
 
 CaptureReader::~CaptureReader() = default;
 
-std::unique_ptr<CaptureReader> CaptureReader::open(const std::string& path, std::string& error) {
-  std::uint64_t size = 0;
-  std::FILE* file = open_file(path, size, error);
-  if (file == nullptr) {
+std::unique_ptr<CaptureReader> CaptureReader::open(const std::string& path, std::string& error,
+                                                   ReaderChoice choice) {
+  std::unique_ptr<CaptureBytes> bytes = path == "-" ? CaptureBytes::from_descriptor(STDIN_FILENO)
+                                                    : CaptureBytes::open_file(path, error);
+  if (!bytes) {
     return nullptr;
   }
-  return open_stream(file, path, size, error);
+  return start(std::unique_ptr<CaptureReader>(new CaptureReader(path, std::move(bytes))), choice,
+               error);
 }
 
-std::unique_ptr<CaptureReader> CaptureReader::open_stream(std::FILE* file, const std::string& path,
+std::unique_ptr<CaptureReader> CaptureReader::open_memory(Bytes data, const std::string& name,
+                                                          std::string& error,
+                                                          ReaderChoice choice) {
+  return start(std::unique_ptr<CaptureReader>(
+                   new CaptureReader(name, CaptureBytes::from_memory(data))),
+               choice, error);
+}
+
+std::unique_ptr<CaptureReader> CaptureReader::open_stream(std::FILE* file, const std::string& name,
                                                           std::uint64_t size, std::string& error) {
+  std::unique_ptr<CaptureReader> r(new CaptureReader(name, nullptr));
+  r->file_size_ = size;
+  if (!r->start_libpcap(file, error)) {
+    return nullptr;
+  }
+  return r;
+}
+
+// Looks at the first 24 octets: a classic pcap file this tool reads itself,
+// or libpcap's.
+std::unique_ptr<CaptureReader> CaptureReader::start(std::unique_ptr<CaptureReader> r,
+                                                    ReaderChoice choice, std::string& error) {
+  const Bytes head = r->bytes_->peek(kSavefileHeaderLength);
+  if (choice == ReaderChoice::kAuto && (r->savefile_ = classic_header(head))) {
+    r->link_type_ = r->savefile_->dlt;
+    r->bytes_->consume(kSavefileHeaderLength);
+    return r;
+  }
+  std::FILE* file = stream_over(*r->bytes_);
+  if (file == nullptr) {
+    error = r->path_ + ": cannot read: " + std::strerror(errno);
+    return nullptr;
+  }
+  if (!r->start_libpcap(file, error)) {
+    return nullptr;
+  }
+  return r;
+}
+
+bool CaptureReader::start_libpcap(std::FILE* file, std::string& error) {
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   // Nanosecond precision: libpcap scales microsecond files up, so both
   // timestamp resolutions (and pcapng's if_tsresol) arrive as nanoseconds.
   pcap_t* p = pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
   if (p == nullptr) {
     std::fclose(file);
-    error = path + ": byte offset 0: not a readable pcap or pcapng file: " + errbuf;
-    return nullptr;
+    error = path_ + ": byte offset 0: not a readable pcap or pcapng file: " + errbuf;
+    return false;
   }
-  std::unique_ptr<CaptureReader> reader(new CaptureReader(path, p, size));
-  if (!link_type_supported(reader->link_type_)) {
-    error = unsupported_link_message(path, p, reader->link_type_);
-    return nullptr;
+  handle_.reset(p);
+  link_type_ = pcap_datalink(p);
+  counted_offsets_ = pcap_major_version(p) == 2;  // pcapng reports 1
+  offset_ = counted_offsets_ ? kSavefileHeaderLength : file_position();
+  if (!link_type_supported(link_type_)) {
+    error = unsupported_link_message(path_, p, link_type_);
+    return false;
   }
-  return reader;
+  return true;
+}
+
+CaptureReader::Next CaptureReader::fail(const std::string& reason, std::uint64_t offset) {
+  error_ = path_ + ": packet " + std::to_string(packets_ + 1) + " at byte offset " +
+           std::to_string(offset) + ": " + reason;
+  return Next::kError;
+}
+
+// One record of a classic pcap file, parsed where it lies. Checks, in
+// libpcap's order: a whole record header, a sane captured length, the
+// captured octets all present.
+CaptureReader::Next CaptureReader::next_savefile(CapturedPacket& out) {
+  if (!error_.empty()) {
+    return Next::kError;
+  }
+  const std::uint64_t offset = bytes_->offset();
+  const Bytes head = bytes_->peek(kRecordHeaderLength);
+  if (head.size() < kRecordHeaderLength) {
+    if (!bytes_->read_error().empty()) {
+      return fail("error reading dump file: " + bytes_->read_error(), offset);
+    }
+    return head.empty() ? Next::kEnd : fail(record_header_truncated_error(head.size()), offset);
+  }
+  const RecordHeader r = parse_record_header(head, *savefile_);
+  if (r.captured > kMaxSnaplen) {
+    return fail(record_length_error(r, *savefile_), offset);
+  }
+  const std::size_t length = kRecordHeaderLength + r.captured;
+  const Bytes record = bytes_->peek(length);
+  if (record.size() < length) {
+    if (!bytes_->read_error().empty()) {
+      return fail("error reading dump file: " + bytes_->read_error(), offset);
+    }
+    return fail(record_truncated_error(r, *savefile_, record.size() - kRecordHeaderLength),
+                offset);
+  }
+  bytes_->consume(length);
+  ++packets_;
+  out.number = packets_;
+  out.file_offset = offset;
+  out.timestamp = Instant::from_ns(record_time_ns(r, *savefile_));
+  out.wire_length = r.wire;
+  // libpcap hands out at most the snapshot length and skips the rest.
+  out.frame = record.subspan(kRecordHeaderLength, std::min(r.captured, savefile_->snapshot));
+  out.link = decode_link(link_type_, out.frame);
+  return Next::kPacket;
 }
 
 std::uint64_t CaptureReader::file_position() const {
   const long pos = std::ftell(pcap_file(handle_.get()));
   return pos < 0 ? 0 : static_cast<std::uint64_t>(pos);
-}
-
-std::uint64_t CaptureReader::position() const {
-  return offset_;
 }
 
 void CaptureReader::advance_offset(std::uint32_t caplen) {
@@ -125,14 +214,14 @@ void CaptureReader::advance_offset(std::uint32_t caplen) {
     offset_ = file_position();
     return;
   }
-  offset_ += kPcapRecordHeader + caplen;
+  offset_ += kRecordHeaderLength + caplen;
   if (check && offset_ != file_position()) {
     counted_offsets_ = false;
     offset_ = file_position();
   }
 }
 
-CaptureReader::Next CaptureReader::next(CapturedPacket& out) {
+CaptureReader::Next CaptureReader::next_libpcap(CapturedPacket& out) {
   if (!error_.empty()) {
     return Next::kError;
   }
@@ -144,9 +233,7 @@ CaptureReader::Next CaptureReader::next(CapturedPacket& out) {
     return Next::kEnd;
   }
   if (rc != 1) {
-    error_ = path_ + ": packet " + std::to_string(packets_ + 1) + " at byte offset " +
-             std::to_string(offset) + ": " + pcap_geterr(handle_.get());
-    return Next::kError;
+    return fail(pcap_geterr(handle_.get()), offset);
   }
   ++packets_;
   advance_offset(header->caplen);

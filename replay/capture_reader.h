@@ -1,20 +1,34 @@
-// capture_reader.h: streams the packets of a capture file (pcap with micro- or
-// nanosecond timestamps, or pcapng) through libpcap, one at a time, with each
-// frame's link-layer header decoded (link_decoder.h).
+// capture_reader.h: streams the packets of a capture file, one at a time,
+// with each frame's link-layer header decoded (link_decoder.h).
 //
-// Memory stays bounded by one record (libpcap's buffer), whatever the file's
-// size. Every failure is a one-line message naming the file and the byte
-// offset (or the packet number) where reading stopped.
+// Two readers behind one interface:
+//   - classic pcap (micro- or nanosecond timestamps, either byte order,
+//     version 2.4, the link types link_decoder.h reads) is parsed in place
+//     by this tool (pcap_savefile.h) over a mapped file, large read()s or
+//     memory (capture_bytes.h): no copy and no system call per record;
+//   - everything else (pcapng, "modified" pcap, old versions, other link
+//     types, files that are no capture at all) goes to libpcap, which reads
+//     the same octets through a stdio cookie stream, and names what is wrong.
+// Both return the same records and the same errors for the same bytes
+// (checked on every input by the pcap_reader fuzz target, fuzz/pcap_reader.cpp).
+//
+// Memory stays bounded (one 4 MiB window of a mapped file, a 1 MiB read
+// buffer, or libpcap's record buffer) whatever the file's size. Every failure
+// is a one-line message naming the file and the byte offset (or the packet
+// number) where reading stopped.
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "capture_bytes.h"
 #include "ip4ref/bytes.h"
 #include "ip4ref/time.h"
 #include "link_decoder.h"
+#include "pcap_savefile.h"
 
 struct pcap;  // libpcap's pcap_t, kept out of this header
 
@@ -30,18 +44,30 @@ struct CapturedPacket {
   bool snapped() const { return frame.size() < wire_length; }
 };
 
+// Which reader handles a classic pcap file. Anything else is always libpcap's.
+enum class ReaderChoice {
+  kAuto,     // this tool's savefile reader for classic pcap
+  kLibpcap,  // libpcap for everything (for comparisons: --reader libpcap)
+};
+
 class CaptureReader {
  public:
   enum class Next { kPacket, kEnd, kError };
 
-  // Opens `path` for reading. On failure returns nullptr and sets `error` to
-  // "PATH: ..." (missing, unreadable, a directory, not a capture, truncated
-  // file header, unsupported link type).
-  static std::unique_ptr<CaptureReader> open(const std::string& path, std::string& error);
+  // Opens `path` ("-" is standard input) for reading. On failure returns
+  // nullptr and sets `error` to "PATH: ..." (missing, unreadable, a
+  // directory, not a capture, truncated file header, unsupported link type).
+  static std::unique_ptr<CaptureReader> open(const std::string& path, std::string& error,
+                                             ReaderChoice choice = ReaderChoice::kAuto);
 
-  // The same over an open stream, which the reader then owns (closed in every
-  // case). `name` stands for the file in messages. For fuzzing and tests:
-  // fmemopen(data, size, "rb") reads a capture from memory.
+  // The same over `data` (which must outlive the reader); `name` stands for
+  // the file in messages. For fuzzing and tests.
+  static std::unique_ptr<CaptureReader> open_memory(Bytes data, const std::string& name,
+                                                    std::string& error,
+                                                    ReaderChoice choice = ReaderChoice::kAuto);
+
+  // libpcap over an open stream, which the reader then owns (closed in every
+  // case); `size` is for progress only (0 = unknown).
   static std::unique_ptr<CaptureReader> open_stream(std::FILE* file, const std::string& name,
                                                     std::uint64_t size, std::string& error);
 
@@ -51,33 +77,42 @@ class CaptureReader {
 
   // Reads the next record into `out`. kError sets error() to
   // "PATH: packet N at byte offset M: <reason>"; reading then stops.
-  Next next(CapturedPacket& out);
+  Next next(CapturedPacket& out) { return savefile_ ? next_savefile(out) : next_libpcap(out); }
 
   const std::string& error() const { return error_; }
   const std::string& path() const { return path_; }
   int link_type() const { return link_type_; }
   std::uint64_t file_size() const { return file_size_; }
-  std::uint64_t position() const;  // bytes consumed so far (for progress)
+  std::uint64_t position() const { return savefile_ ? bytes_->offset() : offset_; }
+  bool uses_libpcap() const { return !savefile_.has_value(); }
 
  private:
   struct PcapDeleter {
     void operator()(::pcap* p) const;
   };
-  CaptureReader(std::string path, ::pcap* handle, std::uint64_t file_size);
+  CaptureReader(std::string path, std::unique_ptr<CaptureBytes> bytes);
+  static std::unique_ptr<CaptureReader> start(std::unique_ptr<CaptureReader> r,
+                                              ReaderChoice choice, std::string& error);
+  bool start_libpcap(std::FILE* file, std::string& error);
+  Next next_savefile(CapturedPacket& out);
+  Next next_libpcap(CapturedPacket& out);
+  Next fail(const std::string& reason, std::uint64_t offset);
   std::uint64_t file_position() const;  // ftell: a system call in glibc
   void advance_offset(std::uint32_t caplen);
 
   std::string path_;
-  std::unique_ptr<::pcap, PcapDeleter> handle_;
+  std::unique_ptr<CaptureBytes> bytes_;      // null only for open_stream()
+  std::optional<SavefileHeader> savefile_;   // set: this tool parses the records
+  std::unique_ptr<::pcap, PcapDeleter> handle_;  // set: libpcap parses them
   std::uint64_t file_size_ = 0;
   std::uint64_t packets_ = 0;
   int link_type_ = 0;
   std::string error_;
-  // Offset of the next record. For pcap files it is counted (record header +
-  // caplen) rather than asked of the FILE, and checked against ftell() after
-  // the first record and then every kOffsetCheckEvery records; pcapng, a
-  // mismatch (e.g. the 24-octet records of "modified" pcap) or a record
-  // libpcap cut to the snapshot length switch to ftell() for good.
+  // libpcap: offset of the next record. For pcap files it is counted (record
+  // header + caplen) rather than asked of the FILE, and checked against
+  // ftell() after the first record and then every kOffsetCheckEvery records;
+  // pcapng, a mismatch (e.g. the 24-octet records of "modified" pcap) or a
+  // record libpcap cut to the snapshot length switch to ftell() for good.
   std::uint64_t offset_ = 0;
   bool counted_offsets_ = false;
 };

@@ -42,6 +42,7 @@ struct ReplayArgs {
   bool quiet = false;
   bool events = false;
   bool expire_at_end = false;
+  std::string reader = "auto";
 };
 
 void complain(const std::string& line) {
@@ -58,7 +59,7 @@ class Replayer {
   bool read_all();  // false on bad input
   void handle(const CapturedPacket& p);
   Instant advance_clock(Instant t);
-  void push(Bytes ip, Instant now, const StepContext& ctx);
+  void push(const CapturedPacket& p, Instant now);
   void expire_at_end();
   void check_lockstep(const StepContext& ctx);
   json build_json() const;
@@ -106,7 +107,9 @@ bool Replayer::open_all() {
     complain(error);
     return false;
   }
-  if (!(reader_ = CaptureReader::open(args_.input, error)) ||
+  const ReaderChoice choice =
+      args_.reader == "libpcap" ? ReaderChoice::kLibpcap : ReaderChoice::kAuto;
+  if (!(reader_ = CaptureReader::open(args_.input, error, choice)) ||
       (!args_.out.empty() && !(writer_ = CaptureWriter::open(args_.out, error)))) {
     complain(error);
     return false;
@@ -129,12 +132,16 @@ Instant Replayer::advance_clock(Instant t) {
   return *counters_.clock;
 }
 
-void Replayer::push(Bytes ip, Instant now, const StepContext& ctx) {
-  sink_->set_packet(ctx.packet, ctx.timestamp);
+// The per-packet path: no string is built unless two engines are compared.
+void Replayer::push(const CapturedPacket& p, Instant now) {
+  sink_->set_packet(p.number, p.timestamp);
   if (!b_) {
-    a_->push(ip, now, *sink_);
+    a_->push(p.link.ipv4, now, *sink_);
     return;
   }
+  const Bytes ip = p.link.ipv4;
+  const StepContext ctx{std::to_string(p.number), p.file_offset, p.timestamp, ip,
+                        args_.engine.engine, args_.compare};
   log_a_.clear();
   log_b_.clear();
   TeeSink tee(*sink_, log_a_);
@@ -179,9 +186,7 @@ void Replayer::handle(const CapturedPacket& p) {
     return;
   }
   ++counters_.ipv4;
-  push(p.link.ipv4, now,
-       StepContext{std::to_string(p.number), p.file_offset, p.timestamp, p.link.ipv4,
-                   args_.engine.engine, args_.compare});
+  push(p, now);
 }
 
 bool Replayer::read_all() {
@@ -209,7 +214,7 @@ void Replayer::expire_at_end() {
   const Instant forever = Instant::from_ns(std::numeric_limits<std::int64_t>::max());
   const StepContext ctx{"end", reader_->position(), counters_.clock.value_or(Instant{}),
                         {},    args_.engine.engine, args_.compare};
-  sink_->set_packet("end", ctx.timestamp);
+  sink_->set_packet(ReplaySink::kEnd, ctx.timestamp);
   if (!b_) {
     a_->expire(forever, *sink_);
     return;
@@ -300,7 +305,12 @@ void add_replay_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ReplayArgs>();
   CLI::App* cmd = app.add_subcommand(
       "replay", "Reassemble the IPv4 fragments of a capture; packet timestamps are the clock.");
-  cmd->add_option("input", args->input, "capture to read (pcap or pcapng)")->required();
+  cmd->add_option("input", args->input, "capture to read (pcap or pcapng; - for stdin)")
+      ->required();
+  cmd->add_option("--reader", args->reader,
+                  "auto: classic pcap parsed by ip4ref, the rest by libpcap; libpcap: "
+                  "libpcap for every file (to compare)")
+      ->check(CLI::IsMember({"auto", "libpcap"}));
   add_engine_options(*cmd, args->engine);
   cmd->add_option("--out", args->out,
                   "write delivered datagrams to this LINKTYPE_IPV4 pcap (nanosecond timestamps)");

@@ -22,11 +22,6 @@ ReplaySink::ReplaySink(ReplayCounters& counters, CaptureWriter* writer, bool onl
                        std::vector<std::string>* events)
     : counters_(counters), writer_(writer), only_reassembled_(only_reassembled), events_(events) {}
 
-void ReplaySink::set_packet(std::string label, Instant timestamp) {
-  packet_ = std::move(label);
-  timestamp_ = timestamp;
-}
-
 void ReplaySink::record(RecordedEvent::Kind kind, const FragmentKey& key, Reason reason,
                         std::uint32_t count, bool first_seen, Bytes bytes) {
   if (events_ == nullptr) {
@@ -39,7 +34,7 @@ void ReplaySink::record(RecordedEvent::Kind kind, const FragmentKey& key, Reason
   r.fragment_count = count;
   r.first_fragment_seen = first_seen;
   r.bytes.assign(bytes.begin(), bytes.end());
-  events_->push_back(event_line(packet_, r));
+  events_->push_back(event_line(packet_ == kEnd ? "end" : std::to_string(packet_), r));
 }
 
 void ReplaySink::on_delivered(const Delivered& e) {

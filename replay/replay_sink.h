@@ -26,9 +26,15 @@ class ReplaySink final : public EventSink {
   ReplaySink(ReplayCounters& counters, CaptureWriter* writer, bool only_reassembled,
              std::vector<std::string>* events);
 
-  // The packet whose push() the next events belong to; `timestamp` is the
-  // packet's own (it stamps the datagram it completes in the output).
-  void set_packet(std::string label, Instant timestamp);
+  static constexpr std::uint64_t kEnd = 0;  // "end": --expire-at-end
+
+  // The packet (1-based record number, or kEnd) whose push() the next
+  // events belong to; `timestamp` is the packet's own (it stamps the
+  // datagram it completes in the output). Cheap: called for every packet.
+  void set_packet(std::uint64_t number, Instant timestamp) {
+    packet_ = number;
+    timestamp_ = timestamp;
+  }
 
   void on_delivered(const Delivered& e) override;
   void on_dropped(const Dropped& e) override;
@@ -43,7 +49,7 @@ class ReplaySink final : public EventSink {
   CaptureWriter* writer_;
   bool only_reassembled_;
   std::vector<std::string>* events_;
-  std::string packet_;
+  std::uint64_t packet_ = kEnd;
   Instant timestamp_;
 };
 

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# replay_bench.sh: `ip4ref replay` against `tshark -o ip.defragment:TRUE` on
+# the same capture of fragmented traffic, in one run (issue 6: >= 100x
+# tshark's packets/s). Called by ci/bench (its "replay" section) or alone.
+#
+# 1. builds the ip4ref tool, Release, in $BUILD (default build/bench-replay);
+# 2. writes DATAGRAMS UDP datagrams of SIZE octets (LINKTYPE_IPV4, test
+#    addresses 192.0.2.0/24 -> 198.51.100.0/24), and fragments them with
+#    `ip4ref fragment --mtu MTU --order random`;
+# 3. runs, on that capture: ip4ref replay --engine fast, --engine ref, fast
+#    with --reader libpcap (the session-1 reader), each REPEAT times (best
+#    kept), and tshark -r X -o ip.defragment:TRUE (output to /dev/null) once;
+#    checks ip4ref rebuilt every datagram;
+# 4. prints a Markdown table: packets/s by CPU time (user + sys, what the
+#    process itself used: the fair measure on a shared machine) and by wall
+#    time, and each ip4ref row's ratio to tshark. Also written to
+#    $OUT/replay.md.
+#
+# Environment: DATAGRAMS (default 100000), SIZE (1400), MTU (576),
+# REPEAT (3), BUILD, OUT (build/bench-results), JOBS (2).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build=${BUILD:-$root/build/bench-replay}
+out=${OUT:-$root/build/bench-results}
+datagrams=${DATAGRAMS:-100000}
+size=${SIZE:-1400}
+mtu=${MTU:-576}
+repeat=${REPEAT:-3}
+mkdir -p "$out"
+work=$(mktemp -d "${TMPDIR:-/tmp}/ip4ref-replay-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+generator=()
+if command -v ninja >/dev/null; then generator=(-G Ninja); fi
+cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
+  -DIP4REF_BUILD_TOOLS=ON -DIP4REF_BUILD_TESTS=OFF -DIP4REF_BUILD_PROPS=OFF \
+  -DIP4REF_BUILD_FUZZ=OFF -DIP4REF_BUILD_BENCH=OFF -DIP4REF_BUILD_ADAPTERS=OFF \
+  >"$out/replay-configure.log"
+cmake --build "$build" --target ip4ref_tool -j "${JOBS:-2}" >"$out/replay-build.log"
+tool=$build/replay/ip4ref
+
+python3 - "$work/datagrams.pcap" "$datagrams" "$size" <<'PY'
+# N UDP datagrams of SIZE octets as LINKTYPE_IPV4 (228), microsecond pcap,
+# 10 us apart, identification = sequence number, header checksum right.
+import struct, sys
+path, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def checksum(h):
+    s = sum(struct.unpack("!10H", h))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+payload = bytes(range(256)) * (size // 256 + 1)
+with open(path, "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 228))
+    for i in range(n):
+        udp = struct.pack("!HHHH", 40000 + i % 1000, 9, size - 20, 0) + payload[: size - 28]
+        h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, size, i & 0xffff, 0, 64, 17, 0,
+                        bytes([192, 0, 2, 1 + i % 200]), bytes([198, 51, 100, 1]))
+        h = h[:10] + struct.pack("!H", checksum(h)) + h[12:]
+        t = 1_700_000_000_000_000 + i * 10
+        f.write(struct.pack("<IIII", t // 1_000_000, t % 1_000_000, size, size) + h + udp)
+PY
+"$tool" fragment "$work/datagrams.pcap" --mtu "$mtu" --order random --seed 6 \
+  --out "$work/fragments.pcap" --quiet
+capture=$work/fragments.pcap
+
+python3 - "$tool" "$capture" "$datagrams" "$size" "$mtu" "$repeat" "$out/replay.md" <<'PY'
+import json, os, resource, shutil, subprocess, sys, time
+tool, capture, n, size, mtu, repeat, md = sys.argv[1:8]
+n, repeat = int(n), int(repeat)
+
+def run(cmd):
+    """(cpu seconds, wall seconds, stdout) of one child."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode != 0:
+        sys.exit(f"replay_bench: {' '.join(cmd)} failed ({p.returncode}): {p.stderr.decode()[:500]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall, p.stdout
+
+summary = json.loads(run([tool, "replay", capture, "--json"])[2])
+packets = summary["packets"]
+if summary["datagrams_rebuilt"] != n:
+    sys.exit(f"replay_bench: ip4ref rebuilt {summary['datagrams_rebuilt']} datagrams, not {n}")
+
+rows = []
+for label, extra in (("ip4ref replay --engine fast", ["--engine", "fast"]),
+                     ("ip4ref replay --engine ref", ["--engine", "ref"]),
+                     ("ip4ref replay --engine fast --reader libpcap",
+                      ["--engine", "fast", "--reader", "libpcap"])):
+    best = min((run([tool, "replay", capture, "--quiet"] + extra)[:2] for _ in range(repeat)),
+               key=lambda r: r[0])
+    rows.append((label, *best))
+tshark = shutil.which("tshark")
+if tshark:
+    cpu, wall, _ = run([tshark, "-r", capture, "-o", "ip.defragment:TRUE"])
+    rows.append(("tshark -r X -o ip.defragment:TRUE", cpu, wall))
+
+def rate(seconds):
+    return packets / seconds if seconds > 0 else float("inf")
+t_cpu = t_wall = None
+if tshark:
+    t_cpu, t_wall = rate(rows[-1][1]), rate(rows[-1][2])
+lines = [f"Capture: {n} UDP datagrams of {size} octets fragmented at MTU {mtu} "
+         f"(random order): {packets} packets, {os.path.getsize(capture)} octets "
+         f"(page cache warm). Best of {repeat} for ip4ref, one tshark run.", "",
+         "| command | packets/s (CPU) | packets/s (wall) | x tshark (CPU) | x tshark (wall) |",
+         "|---|---|---|---|---|"]
+for label, cpu, wall in rows:
+    rc, rw = rate(cpu), rate(wall)
+    xc = f"{rc / t_cpu:.1f}x" if t_cpu else "-"
+    xw = f"{rw / t_wall:.1f}x" if t_wall else "-"
+    lines.append(f"| `{label}` | {rc / 1e6:.3f}M | {rw / 1e6:.3f}M | {xc} | {xw} |")
+if not tshark:
+    lines += ["", "tshark is not installed (ci/deps --optional): no ratio."]
+open(md, "w").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY
