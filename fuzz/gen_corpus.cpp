@@ -21,7 +21,10 @@
 #include "ip4ref/checksum.h"
 #include "ip4ref/icmp.h"
 #include "ip4ref/ipv4_header.h"
+#include "ip4ref/fragmenter.h"
+#include "ip4ref/udp.h"
 #include "roundtrip_input.h"
+#include "stack_input.h"
 #include "trace.h"
 
 namespace {
@@ -461,6 +464,276 @@ void header_cases(const fs::path& dir) {
   write_file(dir, "icmp-echo-request", pkt);
 }
 
+
+// ---------------------------------------------------------------- stack
+
+// The stack target's seeds: fuzz/stack_input.h (4 octets of knobs, then a trace).
+const fs::path* g_stack_dir = nullptr;
+
+constexpr std::uint32_t kPeer = 0xc0000201;     // 192.0.2.1
+constexpr std::uint32_t kStack = 0xc0000202;    // 192.0.2.2
+constexpr std::uint32_t kPeer2 = 0xc6336407;    // 198.51.100.7
+constexpr std::uint32_t kStack2 = 0xc6336402;   // 198.51.100.2
+
+void save_stack(const std::string& name, const fuzz::StackKnobs& k, const T& t) {
+  write_file(*g_stack_dir, name, fuzz::encode_stack_input(k, t.trace));
+}
+
+std::vector<std::uint8_t> ip_packet(std::uint8_t protocol, std::uint32_t source,
+                                    std::uint32_t destination, const std::vector<std::uint8_t>& payload,
+                                    std::uint16_t id = 1) {
+  Ipv4Header h;
+  h.protocol = protocol;
+  h.source = source;
+  h.destination = destination;
+  h.identification = id;
+  h.total_length = static_cast<std::uint16_t>(kIpv4MinHeader + payload.size());
+  std::vector<std::uint8_t> packet(kIpv4MinHeader);
+  (void)h.emit(packet);
+  packet.insert(packet.end(), payload.begin(), payload.end());
+  return packet;
+}
+
+std::vector<std::uint8_t> echo(std::size_t size, std::uint16_t sequence = 1) {
+  std::vector<std::uint8_t> data(size);
+  for (std::size_t i = 0; i < size; ++i) {
+    data[i] = static_cast<std::uint8_t>(i);
+  }
+  return make_echo_request(0x4242, sequence, data);
+}
+
+// `packet` cut into fragments for `mtu` (RFC 791), each a raw record.
+T& fragments(T& t, const std::vector<std::uint8_t>& packet, std::size_t mtu, bool reversed = false) {
+  FragmentResult r = fragment(packet, mtu);
+  if (reversed) {
+    std::reverse(r.fragments.begin(), r.fragments.end());
+  }
+  for (auto& f : r.fragments) {
+    t.raw(std::move(f));
+  }
+  return t;
+}
+
+// A send record (stack_input.h): address pair 1, protocol index `proto`
+// (0 UDP, 1 TCP, 2 ICMP, 3 253), destination index `dest`.
+FragmentSpec send_spec(std::size_t length, std::uint8_t proto, std::uint8_t dest, bool df = false,
+                       bool udp = false) {
+  FragmentSpec s;
+  s.flow = static_cast<std::uint8_t>(fuzz::kSendAddressPair | proto << 2);
+  s.offset_units = dest;
+  s.length = static_cast<std::uint16_t>(length);
+  s.dont_fragment = df;
+  s.more_fragments = udp;
+  s.fill = Fill::kDatagramCounter;
+  return s;
+}
+
+void stack_ping_cases() {
+  const fuzz::StackKnobs plain;
+  save_stack("ping", plain, T().raw(ip_packet(kIpProtoIcmp, kPeer, kStack, echo(56))));
+  save_stack("ping-second-address", plain,
+             T().raw(ip_packet(kIpProtoIcmp, kPeer2, kStack2, echo(56))));
+  save_stack("ping-broadcast", plain,
+             T().raw(ip_packet(kIpProtoIcmp, kPeer, 0xc00002ff, echo(56)))
+                 .raw(ip_packet(kIpProtoIcmp, kPeer, 0xffffffff, echo(56))));
+  for (std::uint8_t m = 0; m < fuzz::kStackMtus.size(); ++m) {
+    fuzz::StackKnobs k;
+    k.mtu_index = m;
+    const std::size_t mtu = fuzz::kStackMtus[m];
+    T t;
+    fragments(t, ip_packet(kIpProtoIcmp, kPeer, kStack, echo(3 * mtu), 7), mtu);
+    save_stack("ping-fragmented-mtu" + std::to_string(mtu), k, t);
+  }
+  fuzz::StackKnobs shuffled;
+  shuffled.shuffle = true;
+  shuffled.id_seed = 99;
+  T reversed;
+  fragments(reversed, ip_packet(kIpProtoIcmp, kPeer, kStack, echo(4000), 9), 1500, true);
+  save_stack("ping-fragmented-reversed-shuffled", shuffled, reversed);
+  // A burst with one reply slot and a 2-packet link: input and link back-pressure.
+  fuzz::StackKnobs tight;
+  tight.reply_index = 1;
+  tight.capacity_index = 1;
+  tight.mtu_index = 1;
+  T burst;
+  for (std::uint16_t i = 0; i < 6; ++i) {
+    burst.raw(ip_packet(kIpProtoIcmp, kPeer, kStack, echo(1200, i), i));
+  }
+  save_stack("ping-burst-backpressure", tight, burst);
+  fuzz::StackKnobs no_echo;
+  no_echo.no_echo = true;
+  no_echo.icmp_handler = true;
+  save_stack("ping-not-answered-handler", no_echo,
+             T().raw(ip_packet(kIpProtoIcmp, kPeer, kStack, echo(56))));
+}
+
+void stack_timeout_cases() {
+  const fuzz::StackKnobs plain;
+  const std::int64_t timeout = 30'000'000'000;
+  // RFC 1122 3.3.2: time exceeded when fragment zero arrived, at the deadline.
+  save_stack("time-exceeded", plain,
+             T().frag(0, 64, true, 'a', Fill::kConstant, 0).advance_ns(timeout - 1).advance_ns(1));
+  save_stack("time-exceeded-icmp-flow", plain,
+             T().frag(0, 64, true, 'a', Fill::kConstant, 8).advance_ns(timeout).expire());
+  save_stack("timeout-without-first-fragment", plain,
+             T().frag(64, 64, true, 'a', Fill::kConstant, 0).advance_ns(timeout));
+  fuzz::StackKnobs quiet;
+  quiet.no_time_exceeded = true;
+  save_stack("time-exceeded-suppressed", quiet,
+             T().frag(0, 64, true, 'a', Fill::kConstant, 0).advance_ns(timeout));
+  // To a directed broadcast (flow pair 3): no ICMP error about it.
+  save_stack("timeout-broadcast", plain,
+             T().frag(0, 64, true, 'a', Fill::kConstant, 3).advance_ns(timeout));
+  // Off-link source (198.51.100.7 is on the second subnet) and the clock going back.
+  save_stack("timeout-rewind", plain,
+             T().frag(0, 64, true, 'a', Fill::kConstant, 2)
+                 .advance_ns(timeout / 2)
+                 .rewind_ns(timeout)
+                 .frag(64, 8, false, 'a', Fill::kConstant, 2)
+                 .advance_ns(2 * timeout));
+  T short_timeout;
+  short_timeout.trace.config.timeout = Duration::milliseconds(1);
+  save_stack("timeout-1ms-many", plain,
+             short_timeout.frag(0, 8, true, 'a', Fill::kConstant, 0)
+                 .frag(0, 8, true, 'b', Fill::kConstant, 16)
+                 .frag(0, 8, true, 'c', Fill::kConstant, 32)
+                 .advance_ns(1'000'000));
+}
+
+void stack_bad_packet_cases() {
+  const fuzz::StackKnobs plain;
+  std::vector<std::uint8_t> good = ip_packet(kIpProtoIcmp, kPeer, kStack, echo(16));
+  T t;
+  auto bad = good;
+  bad[10] ^= 1;  // header checksum
+  t.raw(bad);
+  t.raw({good.begin(), good.begin() + 19});
+  bad = good;
+  bad[0] = 0x65;
+  t.raw(bad);
+  bad = good;
+  bad[3] = static_cast<std::uint8_t>(bad[3] + 4);  // total length past the end
+  t.raw(bad);
+  t.raw(ip_packet(kIpProtoIcmp, kPeer, 0xc0000209, echo(16)));   // not for us
+  t.raw(ip_packet(kIpProtoIcmp, 0xffffffff, kStack, echo(16)));  // broadcast source
+  t.raw(ip_packet(kIpProtoIcmp, 0xe0000001, kStack, echo(16)));  // multicast source
+  auto icmp = echo(16);
+  icmp[2] ^= 0xff;
+  t.raw(ip_packet(kIpProtoIcmp, kPeer, kStack, icmp));            // ICMP checksum
+  t.raw(ip_packet(kIpProtoIcmp, kPeer, kStack, {8, 0, 0}));       // ICMP too short
+  t.raw(ip_packet(253, kPeer, kStack, {1, 2, 3, 4, 5, 6, 7, 8, 9}));  // protocol unreachable
+  const std::vector<std::uint8_t> data = {'d', 'n', 's'};
+  t.raw(ip_packet(kIpProtoUdp, kPeer, kStack, make_udp(kPeer, kStack, 1000, 9, data)));  // port
+  auto udp = make_udp(kPeer, kStack, 1000, 53, data);
+  udp[6] ^= 0x55;
+  t.raw(ip_packet(kIpProtoUdp, kPeer, kStack, udp));              // UDP checksum
+  t.raw(ip_packet(kIpProtoUdp, kPeer, kStack, {0, 53, 0, 53}));   // UDP too short
+  t.raw(ip_packet(253, kPeer, 0xc00002ff, {1, 2, 3}));  // no unreachable about a broadcast
+  t.raw({});
+  save_stack("bad-packets", plain, t);
+  fuzz::StackKnobs no_unreachable;
+  no_unreachable.no_unreachable = true;
+  save_stack("unreachable-suppressed", no_unreachable,
+             T().raw(ip_packet(253, kPeer, kStack, {1, 2, 3})));
+  // A packet longer than the link MTU is cut by the link (stack_input.h).
+  fuzz::StackKnobs small;
+  small.mtu_index = 2;
+  save_stack("longer-than-mtu", small, T().raw(ip_packet(kIpProtoIcmp, kPeer, kStack, echo(200))));
+  FragmentSpec options;
+  options.options = OptionsVariant::kMalformed;
+  options.length = 8;
+  save_stack("malformed-options", plain, T().spec(options));
+}
+
+void stack_delivery_cases() {
+  fuzz::StackKnobs k;
+  k.udp_receivers = true;
+  k.raw_handlers = true;
+  k.icmp_handler = true;
+  std::vector<std::uint8_t> big(3000);
+  for (std::size_t i = 0; i < big.size(); ++i) {
+    big[i] = static_cast<std::uint8_t>(i * 7);
+  }
+  T t;
+  t.raw(ip_packet(kIpProtoUdp, kPeer, kStack, make_udp(kPeer, kStack, 1000, 53, {'q', '?'})));
+  fragments(t, ip_packet(kIpProtoUdp, kPeer, kStack, make_udp(kPeer, kStack, 7, 0x6161, big), 3),
+            576);
+  t.train(2000, 504, 4);   // TCP (protocol 6), raw handler
+  t.train(600, 200, 12);   // protocol 253, raw handler
+  const std::vector<std::uint8_t> request = echo(8);
+  t.raw(ip_packet(kIpProtoIcmp, kPeer, kStack, *make_echo_reply(*IcmpView::parse(request))));
+  save_stack("handlers", k, t);
+  for (Policy p : kAllPolicies) {
+    T novak(p);
+    for (const Piece& x : kNovak) {
+      novak.frag(x.offset, x.length, x.c != 'Q', static_cast<std::uint8_t>(x.c), Fill::kConstant, 12);
+    }
+    save_stack("novak-" + pname(p), k, novak);
+  }
+}
+
+void stack_send_cases() {
+  fuzz::StackKnobs plain;
+  T t;
+  for (std::uint8_t dest = 0; dest < 4; ++dest) {
+    t.spec(send_spec(100, 3, dest)).spec(send_spec(4000, 0, dest, false, true));
+  }
+  t.spec(send_spec(2000, 1, 0, true));  // DF and too big: fragmentation needed
+  t.spec(send_spec(65515, 3, 0));       // the largest datagram
+  t.spec(send_spec(65507, 0, 1, false, true));
+  save_stack("sends", plain, t);
+  fuzz::StackKnobs no_route;
+  no_route.no_gateway = true;
+  save_stack("send-no-route", no_route, T().spec(send_spec(100, 3, 2)));
+  fuzz::StackKnobs tiny;
+  tiny.mtu_index = 2;
+  tiny.capacity_index = 1;
+  tiny.shuffle = true;
+  tiny.id_seed = 0xfffe;
+  save_stack("send-mtu68-link-stalls", tiny,
+             T().spec(send_spec(3000, 3, 0)).spec(send_spec(300, 2, 1)).spec(send_spec(9, 0, 0, false, true)));
+}
+
+void stack_random_cases() {
+  std::mt19937 rng(4242);
+  for (int n = 0; n < 12; ++n) {
+    std::uniform_int_distribution<int> octet(0, 255);
+    fuzz::StackKnobs k = fuzz::decode_stack_input(std::vector<std::uint8_t>{
+        static_cast<std::uint8_t>(octet(rng)), static_cast<std::uint8_t>(octet(rng)),
+        static_cast<std::uint8_t>(octet(rng)), static_cast<std::uint8_t>(octet(rng))})
+                              .knobs;
+    T t(kAllPolicies[static_cast<std::size_t>(n) % kAllPolicies.size()]);
+    for (int i = 0; i < 24; ++i) {
+      switch (octet(rng) % 6) {
+        case 0:
+          t.raw(ip_packet(kIpProtoIcmp, kPeer, kStack, echo(static_cast<std::size_t>(octet(rng)) * 8)));
+          break;
+        case 1:
+          t.spec(send_spec(static_cast<std::size_t>(octet(rng)) * 16, static_cast<std::uint8_t>(octet(rng) % 4),
+                           static_cast<std::uint8_t>(octet(rng) % 4), octet(rng) % 5 == 0, octet(rng) % 3 == 0));
+          break;
+        case 2:
+          t.advance_ns(static_cast<std::int64_t>(octet(rng)) * 200'000'000);
+          break;
+        default:
+          t.frag(static_cast<std::size_t>(octet(rng) % 16) * 64, 64 + static_cast<std::size_t>(octet(rng) % 4) * 8,
+                 octet(rng) % 4 != 0, static_cast<std::uint8_t>(octet(rng)), Fill::kDatagramCounter,
+                 static_cast<std::uint8_t>((octet(rng) & ~3) | (octet(rng) % 2 == 0 ? 0 : 2)));
+      }
+    }
+    save_stack("random-" + std::to_string(n), k, t);
+  }
+}
+
+void stack_cases(const fs::path& dir) {
+  g_stack_dir = &dir;
+  stack_ping_cases();
+  stack_timeout_cases();
+  stack_bad_packet_cases();
+  stack_delivery_cases();
+  stack_send_cases();
+  stack_random_cases();
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -478,6 +751,7 @@ int main(int argc, char** argv) {
   random_traces();
   roundtrip_cases(root / "fragment_roundtrip");
   header_cases(root / "header_parse");
+  stack_cases(root / "stack");
   std::printf("gen_corpus: wrote %zu files under %s\n", g_written, root.c_str());
   return 0;
 }

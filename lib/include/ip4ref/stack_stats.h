@@ -65,6 +65,9 @@ struct StackStats {
   PoolStats out_pool;
   ReassemblyStats reassembly;
 
+  // Every counter equal (the `stack` fuzz target compares two stacks with it).
+  bool operator==(const StackStats&) const = default;
+
   std::uint64_t count(Reason r) const { return by_reason[static_cast<std::size_t>(r)]; }
   std::uint64_t count(StackReason r) const { return by_stack_reason[static_cast<std::size_t>(r)]; }
 };
