@@ -8,6 +8,11 @@
 //       is printed on stdout as the replay options that reproduce it, and
 //       expire records are counted (replay's push expires what is due anyway;
 //       only expiries after the last packet are lost, see --expire-at-end).
+//       A rewind record moves the clock back; a pcap can hold that only while
+//       no packet ends up stamped before one already written (replay pushes a
+//       late timestamp at its clock, which never goes back, so the run would
+//       differ). Such a trace is refused, exit 2, naming the rewind record,
+//       the packet record and its byte offset; nothing is silently dropped.
 //   convert pcap-to-trace IN.pcap OUT.trace [--policy ... config options]
 //       every IPv4 packet becomes a raw-packet record, preceded by an advance
 //       record when its timestamp is later than the previous one (a timestamp
@@ -16,6 +21,9 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <optional>
+#include <string>
+#include <utility>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -62,6 +70,50 @@ std::optional<std::vector<std::uint8_t>> read_file(const std::string& path) {
   return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), {});
 }
 
+std::string seconds(Instant t) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.9f s", static_cast<double>(t.ns()) / 1e9);
+  return text;
+}
+
+// Writes every packet record of `t` stamped with the trace clock and counts
+// the expire records. Returns why the trace cannot be written faithfully (a
+// rewind that would stamp a packet before one already written), else "".
+std::string write_records(const trace::Trace& t, CaptureWriter& writer, std::uint64_t& expires) {
+  trace::TraceClock clock;
+  std::vector<std::uint8_t> packet;
+  std::vector<std::uint8_t> encoded;
+  std::size_t offset = trace::kHeaderSize;  // of the current record
+  std::optional<std::size_t> last_rewind;   // index of the latest rewind record
+  std::optional<std::pair<std::size_t, Instant>> last_packet;  // index, stamp
+  for (std::size_t i = 0; i < t.records.size(); ++i) {
+    const trace::Record& r = t.records[i];
+    if (const auto* advance = std::get_if<trace::AdvanceClock>(&r)) {
+      clock.advance(advance->ns);
+    } else if (const auto* rewind = std::get_if<trace::RewindClock>(&r)) {
+      clock.rewind(rewind->ns);
+      last_rewind = i;
+    } else if (std::holds_alternative<trace::Expire>(r)) {
+      ++expires;
+    } else if (trace::expand_into(r, packet)) {
+      if (last_packet && clock.now() < last_packet->second) {
+        return "record " + std::to_string(*last_rewind) + " (rewind clock) moves the clock back: " +
+               "record " + std::to_string(i) + " (packet, byte offset " + std::to_string(offset) +
+               ") would be stamped " + seconds(clock.now()) + ", before record " +
+               std::to_string(last_packet->first) + "'s " + seconds(last_packet->second) +
+               "; a pcap cannot carry that (replay never moves its clock back), so it is "
+               "not converted";
+      }
+      writer.write(clock.now(), packet);
+      last_packet = {i, clock.now()};
+    }
+    encoded.clear();
+    trace::encode_record(r, encoded);
+    offset += encoded.size();
+  }
+  return {};
+}
+
 int trace_to_pcap(const ConvertArgs& a) {
   const auto bytes = read_file(a.input);
   if (!bytes) {
@@ -79,17 +131,13 @@ int trace_to_pcap(const ConvertArgs& a) {
     complain(error);
     return kExitBadInput;
   }
-  trace::TraceClock clock;
-  std::vector<std::uint8_t> packet;
   std::uint64_t expires = 0;
-  for (const trace::Record& r : decoded.trace->records) {
-    if (const auto* advance = std::get_if<trace::AdvanceClock>(&r)) {
-      clock.advance(advance->ns);
-    } else if (std::holds_alternative<trace::Expire>(r)) {
-      ++expires;
-    } else if (trace::expand_into(r, packet)) {
-      writer->write(clock.now(), packet);
-    }
+  std::string refused = write_records(*decoded.trace, *writer, expires);
+  if (!refused.empty()) {
+    writer->close(error);
+    std::remove(a.output.c_str());  // a partial pcap would look like a faithful one
+    complain(a.input + ": " + refused);
+    return kExitBadInput;
   }
   if (!writer->close(error)) {
     complain(error);

@@ -409,6 +409,29 @@ case_convert_bad_trace() {
   run 2 "$IP4REF" convert pcap-to-trace "$T/missing.pcap" "$T/o.trace"; one_error_line "$T/missing.pcap"
 }
 
+# A rewind record: faithful in a pcap while no packet is stamped before an
+# earlier one; otherwise refused (exit 2) naming both records, no output left.
+case_convert_rewind() {
+  need_convert
+  local header='I4TR\x01\x00\x00\x00\x00\x75\x30\x00\x40\x00\x00\x00\x30\x00\x00\x00\x00\x00\x00'
+  local frag0='\x02\x00\x00\x00\x00\x08\x01\x00\x61'   # flow 0, offset 0, 8 octets, MF
+  local frag1='\x02\x00\x00\x01\x00\x08\x00\x00\x61'   # flow 0, offset 8, 8 octets, last
+  local advance5us='\x03\x00\x00\x00\x00\x00\x00\x13\x88'
+  local rewind1us='\x04\x00\x00\x00\x00\x00\x00\x03\xe8'
+  printf "$header$frag0$advance5us$rewind1us$frag1" >"$T/ok.trace"
+  run 0 "$IP4REF" convert trace-to-pcap "$T/ok.trace" "$T/ok.pcap"
+  run 0 "$IP4REF" replay "$T/ok.pcap" --json
+  eq "$(j 'd["packets"]')" 2 "both packets written"
+  eq "$(j 'd["datagrams_rebuilt"]')" 1 "rebuilt as in the trace"
+  eq "$(j 'd["clock_regressions"]')" 0 "no timestamp goes back"
+  eq "$(j 'd["clock_ns"] - d["first_timestamp_ns"]')" 4000 "second packet 5 us - 1 us later"
+  printf "$header$frag0$rewind1us$frag1" >"$T/back.trace"
+  run 2 "$IP4REF" convert trace-to-pcap "$T/back.trace" "$T/back.pcap"
+  one_error_line "$T/back.trace" "record 1 (rewind clock)" "record 2 (packet, byte offset 41)" \
+    "before record 0"
+  [[ ! -e "$T/back.pcap" ]] || fail "a refused trace left $T/back.pcap behind"
+}
+
 # ----------------------------------------------------------------- readers
 # Standard input and pipes: classic pcap (ip4ref's reader) and pcapng
 # (libpcap, fed through the same buffered input) give what the file gives;
