@@ -10,6 +10,7 @@
 // tiny and overlapping fragments of RFC 1858, overlap storms), limits,
 // malformed packets; then a few seeded random traces. Output is deterministic.
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -554,11 +555,14 @@ void stack_ping_cases() {
   fuzz::StackKnobs tight;
   tight.reply_index = 1;
   tight.capacity_index = 1;
-  tight.mtu_index = 1;
+  tight.burst = true;
   T burst;
   for (std::uint16_t i = 0; i < 6; ++i) {
-    burst.raw(ip_packet(kIpProtoIcmp, kPeer, kStack, echo(1200, i), i));
+    fragments(burst, ip_packet(kIpProtoIcmp, kPeer, kStack, echo(2000, i), i), 1500);
   }
+  tight.capacity_index = 2;  // 8 packets in flight toward the stack
+  save_stack("ping-burst-input-stalls", tight, burst);
+  tight.capacity_index = 1;
   save_stack("ping-burst-backpressure", tight, burst);
   fuzz::StackKnobs no_echo;
   no_echo.no_echo = true;
@@ -655,7 +659,8 @@ void stack_delivery_cases() {
     big[i] = static_cast<std::uint8_t>(i * 7);
   }
   T t;
-  t.raw(ip_packet(kIpProtoUdp, kPeer, kStack, make_udp(kPeer, kStack, 1000, 53, {'q', '?'})));
+  const std::vector<std::uint8_t> query = {'q', '?'};
+  t.raw(ip_packet(kIpProtoUdp, kPeer, kStack, make_udp(kPeer, kStack, 1000, 53, query)));
   fragments(t, ip_packet(kIpProtoUdp, kPeer, kStack, make_udp(kPeer, kStack, 7, 0x6161, big), 3),
             576);
   t.train(2000, 504, 4);   // TCP (protocol 6), raw handler
@@ -704,21 +709,27 @@ void stack_random_cases() {
                               .knobs;
     T t(kAllPolicies[static_cast<std::size_t>(n) % kAllPolicies.size()]);
     for (int i = 0; i < 24; ++i) {
-      switch (octet(rng) % 6) {
+      // Every draw in its own statement: the same octets whatever order a
+      // compiler evaluates function arguments in.
+      std::array<int, 7> r{};
+      for (int& x : r) {
+        x = octet(rng);
+      }
+      switch (r[0] % 6) {
         case 0:
-          t.raw(ip_packet(kIpProtoIcmp, kPeer, kStack, echo(static_cast<std::size_t>(octet(rng)) * 8)));
+          t.raw(ip_packet(kIpProtoIcmp, kPeer, kStack, echo(static_cast<std::size_t>(r[1]) * 8)));
           break;
         case 1:
-          t.spec(send_spec(static_cast<std::size_t>(octet(rng)) * 16, static_cast<std::uint8_t>(octet(rng) % 4),
-                           static_cast<std::uint8_t>(octet(rng) % 4), octet(rng) % 5 == 0, octet(rng) % 3 == 0));
+          t.spec(send_spec(static_cast<std::size_t>(r[1]) * 16, static_cast<std::uint8_t>(r[2] % 4),
+                           static_cast<std::uint8_t>(r[3] % 4), r[4] % 5 == 0, r[5] % 3 == 0));
           break;
         case 2:
-          t.advance_ns(static_cast<std::int64_t>(octet(rng)) * 200'000'000);
+          t.advance_ns(static_cast<std::int64_t>(r[1]) * 200'000'000);
           break;
         default:
-          t.frag(static_cast<std::size_t>(octet(rng) % 16) * 64, 64 + static_cast<std::size_t>(octet(rng) % 4) * 8,
-                 octet(rng) % 4 != 0, static_cast<std::uint8_t>(octet(rng)), Fill::kDatagramCounter,
-                 static_cast<std::uint8_t>((octet(rng) & ~3) | (octet(rng) % 2 == 0 ? 0 : 2)));
+          t.frag(static_cast<std::size_t>(r[1] % 16) * 64, 64 + static_cast<std::size_t>(r[2] % 4) * 8,
+                 r[3] % 4 != 0, static_cast<std::uint8_t>(r[4]), Fill::kDatagramCounter,
+                 static_cast<std::uint8_t>((r[5] & ~3) | (r[6] % 2 == 0 ? 0 : 2)));
       }
     }
     save_stack("random-" + std::to_string(n), k, t);

@@ -7,6 +7,9 @@
 //   0  u8   link       bits 0-2 link MTU: 1500 576 68 296 1006 1280 4352 9000
 //                      bits 3-4 reply_queue_slots: 4 1 2 3
 //                      bits 5-6 MemoryLink capacity per direction: 64 2 8 16
+//                      bit 7 burst: consecutive packet records arrive together
+//                      (the stacks are polled once the link toward them is full,
+//                      or at the next record that is not a packet)
 //   1  u8   flags      bit 0 answer_echo off, bit 1 send_time_exceeded off,
 //                      bit 2 send_unreachable off, bit 3 shuffle_fragments,
 //                      bit 4 no default gateway, bit 5 an ICMP handler,
@@ -28,6 +31,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <variant>
 #include <vector>
 
 #include "ip4ref/bytes.h"
@@ -59,6 +63,7 @@ struct StackKnobs {
   std::uint8_t mtu_index = 0;
   std::uint8_t reply_index = 0;
   std::uint8_t capacity_index = 0;
+  bool burst = false;
   bool no_echo = false;
   bool no_time_exceeded = false;
   bool no_unreachable = false;
@@ -89,6 +94,7 @@ inline StackInput decode_stack_input(Bytes bytes) {
   k.mtu_index = p[0] & 0x07u;
   k.reply_index = (p[0] >> 3) & 0x03u;
   k.capacity_index = (p[0] >> 5) & 0x03u;
+  k.burst = (p[0] & 0x80u) != 0;
   k.no_echo = (p[1] & 0x01u) != 0;
   k.no_time_exceeded = (p[1] & 0x02u) != 0;
   k.no_unreachable = (p[1] & 0x04u) != 0;
@@ -106,7 +112,7 @@ inline StackInput decode_stack_input(Bytes bytes) {
 inline std::vector<std::uint8_t> encode_stack_input(const StackKnobs& k, const trace::Trace& t) {
   std::vector<std::uint8_t> out(kStackPrefixSize);
   out[0] = static_cast<std::uint8_t>((k.mtu_index & 7u) | (k.reply_index & 3u) << 3 |
-                                     (k.capacity_index & 3u) << 5);
+                                     (k.capacity_index & 3u) << 5 | (k.burst ? 0x80u : 0u));
   out[1] = static_cast<std::uint8_t>(
       (k.no_echo ? 0x01u : 0u) | (k.no_time_exceeded ? 0x02u : 0u) |
       (k.no_unreachable ? 0x04u : 0u) | (k.shuffle ? 0x08u : 0u) | (k.no_gateway ? 0x10u : 0u) |
@@ -122,6 +128,14 @@ inline std::vector<std::uint8_t> encode_stack_input(const StackKnobs& k, const t
 // True when a fragment spec is a send (its flow's address pair is the stack's).
 inline bool is_send(const trace::FragmentSpec& s) {
   return (s.flow & 0x03u) == kSendAddressPair;
+}
+
+// True when a record is a packet that arrives from the link.
+inline bool is_arrival(const trace::Record& r) {
+  if (const auto* spec = std::get_if<trace::FragmentSpec>(&r)) {
+    return !is_send(*spec);
+  }
+  return std::holds_alternative<trace::RawPacket>(r);
 }
 
 }  // namespace ip4ref::fuzz
