@@ -21,6 +21,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "ip4ref/bytes.h"
@@ -92,7 +93,12 @@ class PacketPool {
   const std::size_t packet_size_;
   const std::size_t headroom_;
   const std::size_t slot_size_;
-  std::vector<std::uint8_t> storage_;  // capacity_ slots of slot_size_ octets
+  // capacity_ slots of slot_size_ octets, allocated once and NOT zeroed: a
+  // slot's octets are read only up to the length committed into it, which
+  // its producer wrote, so no stale or uninitialised octet is ever handed
+  // on. Untouched memory costs no page faults: a stack whose 65535-octet
+  // queues carry small packets touches only the pages it uses.
+  std::unique_ptr<std::uint8_t[]> storage_;
   std::vector<std::size_t> lengths_;   // packet length per slot
 
   // Monotonic indices (never wrap in practice: 2^64 packets); slot = index % capacity.

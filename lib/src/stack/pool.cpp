@@ -29,17 +29,18 @@ PacketPool::PacketPool(std::size_t capacity, std::size_t packet_size, std::size_
       packet_size_(packet_size),
       headroom_(headroom),
       slot_size_(headroom + packet_size),
-      storage_(capacity * (headroom + packet_size)),
+      // new T[n] default-initialises: no zeroing (see storage_).
+      storage_(new std::uint8_t[capacity * (headroom + packet_size)]),
       lengths_(capacity, 0) {
   assert(capacity >= 1 && packet_size >= 1);
 }
 
 std::uint8_t* PacketPool::slot(std::uint64_t index) {
-  return storage_.data() + (index % capacity_) * slot_size_;
+  return storage_.get() + (index % capacity_) * slot_size_;
 }
 
 const std::uint8_t* PacketPool::slot(std::uint64_t index) const {
-  return storage_.data() + (index % capacity_) * slot_size_;
+  return storage_.get() + (index % capacity_) * slot_size_;
 }
 
 MutableBytes PacketPool::reserve() {
