@@ -11,7 +11,7 @@
 #   CXXFLAGS=-fsanitize=address,fuzzer-no-link LIB_FUZZING_ENGINE=-fsanitize=fuzzer \
 #   OUT=/tmp/out SRC=/work .clusterfuzzlite/build.sh
 
-targets=(reassembly_diff fragment_roundtrip header_parse pcap_reader)
+targets=(reassembly_diff fragment_roundtrip header_parse pcap_reader stack)
 
 # The source tree: next to this script when run from a checkout, else under $SRC.
 src=""
