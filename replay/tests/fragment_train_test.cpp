@@ -119,8 +119,8 @@ TEST(FragmentTrain, RandomOrderIsASeededPermutation) {
   // -Wstringop-overread in std::sort's vector comparison (a Release build).
   const auto in_order = make(d, TrainOptions{.mtu = 576}).packets;
   EXPECT_EQ(a.packets.size(), in_order.size());
-  EXPECT_TRUE(std::is_permutation(a.packets.begin(), a.packets.end(), in_order.begin(),
-                                  in_order.end()));
+  EXPECT_TRUE(
+      std::is_permutation(a.packets.begin(), a.packets.end(), in_order.begin(), in_order.end()));
   EXPECT_EQ(reassemble(a.packets, Policy::kLinux), std::vector<Packet>{d});
 }
 
