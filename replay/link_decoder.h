@@ -8,6 +8,7 @@
 
 #include <pcap/dlt.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
