@@ -93,7 +93,10 @@ def measure(cmd):
             null = os.open(os.devnull, os.O_WRONLY)
             os.dup2(null, 1)
             os.dup2(null, 2)
-            os.execvp(cmd[0], cmd)
+            try:
+                os.execvp(cmd[0], cmd)
+            finally:
+                os._exit(127)
         t0 = time.perf_counter()
         _, status, ru = os.wait4(pid, 0)
         wall = time.perf_counter() - t0
@@ -105,7 +108,7 @@ def measure(cmd):
 
 def reread(path):
     """Drops this one file from the page cache and reads it back, as a
-    capture read from disk is cached (readahead: large page-cache folios)."""
+    capture read from disk is cached (by readahead; replay/README.md "Speed")."""
     fd = os.open(path, os.O_RDONLY)
     os.fsync(fd)
     os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
