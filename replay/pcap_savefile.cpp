@@ -3,8 +3,6 @@
 
 #include <pcap/pcap.h>
 
-#include <bit>
-
 namespace ip4ref::replay {
 namespace {
 
@@ -102,26 +100,6 @@ std::optional<SavefileHeader> classic_header(Bytes b) {
   const std::uint32_t snaplen = load32(b, kSnaplenAt, h.big_endian);
   h.snapshot = (snaplen == 0 || snaplen > 0x7fffffffu) ? kMaxSnaplen : snaplen;
   return h;
-}
-
-std::int64_t record_time_ns(const RecordHeader& r, const SavefileHeader& file) {
-  constexpr std::int64_t kNsPerSecond = 1'000'000'000;
-  // As libpcap (sf-pcap.c pcap_next_packet) fills struct pcap_pkthdr: in a
-  // file of the host's byte order both fields are read as signed 32-bit
-  // (struct pcap_timeval: seconds past 2^31 are before 1970, clamped to 0 as
-  // the libpcap path does; a negative fraction is kept); in a byte-swapped
-  // file SWAPLONG yields them unsigned. Both found by the pcap_reader target.
-  const bool host_order = file.big_endian == (std::endian::native == std::endian::big);
-  const std::int64_t seconds =
-      host_order ? std::int64_t{static_cast<std::int32_t>(r.ts_seconds)} : r.ts_seconds;
-  const std::int64_t raw_fraction =
-      host_order ? std::int64_t{static_cast<std::int32_t>(r.ts_fraction)} : r.ts_fraction;
-  const std::int64_t fraction = file.nanoseconds ? raw_fraction : raw_fraction * 1000;
-  if (seconds < 0) {
-    return 0;
-  }
-  // At most (2^32 - 1) * 10^9 + (2^32 - 1) * 10^3: no int64 overflow.
-  return seconds * kNsPerSecond + fraction;
 }
 
 std::string record_length_error(const RecordHeader& r, const SavefileHeader& file) {

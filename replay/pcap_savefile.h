@@ -17,6 +17,7 @@
 // type field) is not classic_header(): capture_reader.cpp hands it to libpcap.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -78,7 +79,26 @@ inline RecordHeader parse_record_header(Bytes b, const SavefileHeader& file) {
 // 32-bit in a file of the host's byte order, unsigned in a byte-swapped one;
 // a fraction out of range added as it is) and as the libpcap path
 // of capture_reader.cpp then clamps it (negative seconds: 0).
-std::int64_t record_time_ns(const RecordHeader& r, const SavefileHeader& file);
+// Inline: once per record.
+inline std::int64_t record_time_ns(const RecordHeader& r, const SavefileHeader& file) {
+  constexpr std::int64_t kNsPerSecond = 1'000'000'000;
+  // As libpcap (sf-pcap.c pcap_next_packet) fills struct pcap_pkthdr: in a
+  // file of the host's byte order both fields are read as signed 32-bit
+  // (struct pcap_timeval: seconds past 2^31 are before 1970, clamped to 0 as
+  // the libpcap path does; a negative fraction is kept); in a byte-swapped
+  // file SWAPLONG yields them unsigned. Both found by the pcap_reader target.
+  const bool host_order = file.big_endian == (std::endian::native == std::endian::big);
+  const std::int64_t seconds =
+      host_order ? std::int64_t{static_cast<std::int32_t>(r.ts_seconds)} : r.ts_seconds;
+  const std::int64_t raw_fraction =
+      host_order ? std::int64_t{static_cast<std::int32_t>(r.ts_fraction)} : r.ts_fraction;
+  const std::int64_t fraction = file.nanoseconds ? raw_fraction : raw_fraction * 1000;
+  if (seconds < 0) {
+    return 0;
+  }
+  // At most (2^32 - 1) * 10^9 + (2^32 - 1) * 10^3: no int64 overflow.
+  return seconds * kNsPerSecond + fraction;
+}
 
 // What libpcap reports for a record whose captured length is not sane
 // ("invalid packet capture length N, bigger than snaplen of S"), or "" when

@@ -24,9 +24,6 @@ ReplaySink::ReplaySink(ReplayCounters& counters, CaptureWriter* writer, bool onl
 
 void ReplaySink::record(RecordedEvent::Kind kind, const FragmentKey& key, Reason reason,
                         std::uint32_t count, bool first_seen, Bytes bytes) {
-  if (events_ == nullptr) {
-    return;
-  }
   RecordedEvent r;
   r.kind = kind;
   r.key = key;
@@ -44,8 +41,10 @@ void ReplaySink::on_delivered(const Delivered& e) {
   if (writer_ != nullptr && (rebuilt || !only_reassembled_)) {
     writer_->write(timestamp_, e.datagram);
   }
-  record(RecordedEvent::Kind::kDelivered, e.key, Reason::kCount, e.fragment_count, false,
-         e.datagram);
+  if (events_ != nullptr) {
+    record(RecordedEvent::Kind::kDelivered, e.key, Reason::kCount, e.fragment_count, false,
+           e.datagram);
+  }
 }
 
 // Reasons come from an engine; one outside the enum (an adapter's bug) is
@@ -57,12 +56,16 @@ std::size_t ReplaySink::slot(Reason r) {
 
 void ReplaySink::on_dropped(const Dropped& e) {
   ++counters_.dropped[slot(e.reason)];
-  record(RecordedEvent::Kind::kDropped, {}, e.reason, 0, false, {});
+  if (events_ != nullptr) {
+    record(RecordedEvent::Kind::kDropped, {}, e.reason, 0, false, {});
+  }
 }
 
 void ReplaySink::on_discarded(const Discarded& e) {
   ++counters_.discarded[slot(e.reason)];
-  record(RecordedEvent::Kind::kDiscarded, e.key, e.reason, 0, e.first_fragment_seen, e.quote);
+  if (events_ != nullptr) {
+    record(RecordedEvent::Kind::kDiscarded, e.key, e.reason, 0, e.first_fragment_seen, e.quote);
+  }
 }
 
 }  // namespace ip4ref::replay

@@ -42,6 +42,7 @@ class ReplaySink final : public EventSink {
 
  private:
   static std::size_t slot(Reason r);
+  // Appends one event line; called only with --events (events_ set).
   void record(RecordedEvent::Kind kind, const FragmentKey& key, Reason reason, std::uint32_t count,
               bool first_seen, Bytes bytes);
 

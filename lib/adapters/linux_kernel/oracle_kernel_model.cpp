@@ -125,7 +125,12 @@ std::string quirk_set_name(std::uint32_t quirks) {
   std::string out;
   for (std::uint32_t bit = 1; bit <= kAllQuirks; bit <<= 1) {
     if ((quirks & bit) != 0) {
-      out += (out.empty() ? "" : "+") + quirk_name(bit);
+      // Two appends, not `"+" + name`: g++ 12 -O3 warns -Wrestrict (a false
+      // positive, GCC bug 105329) on the temporary, and warnings are errors.
+      if (!out.empty()) {
+        out += '+';
+      }
+      out += quirk_name(bit);
     }
   }
   return out.empty() ? "none" : out;
