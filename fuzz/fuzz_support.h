@@ -85,6 +85,7 @@ class Lockstep {
 
   void step(const trace::Record& record);
   void compare();
+  void compare_events(const std::vector<RecordedEvent>& a, const std::vector<RecordedEvent>& b);
   std::string pair() const;  // "ref-fast-": the prefix of difference signatures
   void check_model(bool packet, const std::optional<FragmentKey>& fragment,
                    const std::vector<FragmentKey>& due);

@@ -1,7 +1,8 @@
 # run_corpus.cmake: runs a fuzz target over a directory of inputs (ctest label
 # `corpus`), or fuzzes it briefly from that directory (label `fuzz-smoke`).
 #
-#   cmake -DMODE=standalone|libfuzzer|external -DBIN=target -DDIR=dir [-DPREFIX=p] -P run_corpus.cmake
+#   cmake -DMODE=standalone|libfuzzer|external -DBIN=target -DDIR=dir [-DPREFIX=p | -DGLOB=pattern]
+#         [-DEXCLUDE=regex] [-DEXPECT_SIGNATURE=s] -P run_corpus.cmake
 #   cmake -DMODE=smoke -DBIN=target -DDIR=corpus -DWORK=dir -DSECONDS=5 [-DDICT=f] -P run_corpus.cmake
 #
 # Inputs are the regular files of DIR whose names start with PREFIX (if given),
@@ -24,19 +25,42 @@ if(MODE STREQUAL "smoke")
   return()
 endif()
 
-file(GLOB candidates LIST_DIRECTORIES false "${DIR}/${PREFIX}*")
+# EXPECT_SIGNATURE: the run must instead stop at a finding with that signature
+# (a test that the comparison sees what it should).
+if(GLOB)
+  file(GLOB candidates LIST_DIRECTORIES false "${DIR}/${GLOB}")
+else()
+  file(GLOB candidates LIST_DIRECTORIES false "${DIR}/${PREFIX}*")
+endif()
 set(inputs "")
 foreach(f ${candidates})
   get_filename_component(name ${f} NAME)
   if(name MATCHES "^\\." OR name MATCHES "\\.(txt|md|pcap|json)$")
     continue()
   endif()
+  if(EXCLUDE AND name MATCHES "${EXCLUDE}")
+    continue()
+  endif()
   list(APPEND inputs ${f})
 endforeach()
 list(SORT inputs)
 list(LENGTH inputs count)
-message(STATUS "${BIN}: ${count} inputs from ${DIR}/${PREFIX}*")
+message(STATUS "${BIN}: ${count} inputs from ${DIR}/${PREFIX}${GLOB}*")
 if(count EQUAL 0)
+  if(GLOB OR EXPECT_SIGNATURE)
+    message(FATAL_ERROR "no input matches ${DIR}/${GLOB}: this test would check nothing")
+  endif()
+  return()
+endif()
+
+if(EXPECT_SIGNATURE)
+  execute_process(COMMAND ${BIN} ${inputs} RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)
+  string(FIND "${err}" "SIGNATURE ${EXPECT_SIGNATURE}\n" at)
+  if(rc EQUAL 0 OR at EQUAL -1)
+    message(FATAL_ERROR "${BIN}: expected a finding with signature ${EXPECT_SIGNATURE} "
+                        "(exit ${rc}):\n${err}")
+  endif()
+  message(STATUS "found, as expected: ${EXPECT_SIGNATURE}")
   return()
 endif()
 
