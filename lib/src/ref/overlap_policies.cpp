@@ -20,9 +20,7 @@ void grow_to(DatagramEntry& e, std::size_t end) {
   if (e.data.size() < end) {
     e.data.resize(end, 0);
   }
-  if (e.have.size() < end_block(Span{0, end})) {
-    e.have.resize(end_block(Span{0, end}), false);
-  }
+  e.have.grow(end_block(Span{0, end}));
   if (e.owner.size() < e.have.size()) {
     e.owner.resize(e.have.size(), kNoOwner);
   }
@@ -37,12 +35,13 @@ void write_part(DatagramEntry& e, const IncomingFragment& f, Span part) {
   grow_to(e, part.end);
   std::memcpy(e.data.data() + part.begin, f.payload.data() + (part.begin - f.range.begin),
               part.end - part.begin);
-  for (std::size_t k = first_block(part); k < end_block(part); ++k) {
-    e.have[k] = true;
-  }
+  e.have.set_range(first_block(part), end_block(part));
 }
 
-bool block_held(const DatagramEntry& e, std::size_t k) { return k < e.have.size() && e.have[k]; }
+bool block_held(const DatagramEntry& e, std::size_t k) { return e.have.held(k); }
+
+// True when every block the range touches is held.
+bool all_held(const DatagramEntry& e, Span s) { return e.have.all(first_block(s), end_block(s)); }
 
 // --- linux ------------------------------------------------------------------
 // Linux net/ipv4/inet_fragment.c inet_frag_queue_insert() (v5.x-v6.x): the
@@ -112,11 +111,7 @@ InsertOutcome insert_reject(DatagramEntry& e, const IncomingFragment& f) {
 // first: every octet comes from the earliest fragment that carried it; a
 // fragment that carries no new octet is a duplicate.
 InsertOutcome insert_first(DatagramEntry& e, const IncomingFragment& f) {
-  bool brings_new = false;
-  for (std::size_t k = first_block(f.range); k < end_block(f.range); ++k) {
-    brings_new = brings_new || !block_held(e, k);
-  }
-  if (!brings_new) {
+  if (all_held(e, f.range)) {
     return InsertOutcome::kDuplicate;
   }
   for (std::size_t k = first_block(f.range); k < end_block(f.range); ++k) {
@@ -192,11 +187,7 @@ InsertOutcome insert_windows_like(DatagramEntry& e, const IncomingFragment& f,
   for (const HeldFragment& h : e.held) {
     any_surrounded = any_surrounded || surrounds(r, h.arrived, equal_end_counts);
   }
-  bool any_empty = false;
-  for (std::size_t k = first_block(r); k < end_block(r); ++k) {
-    any_empty = any_empty || !block_held(e, k);
-  }
-  if (!any_surrounded && !any_empty) {
+  if (!any_surrounded && all_held(e, r)) {
     return InsertOutcome::kDuplicate;
   }
   grow_to(e, r.end);
@@ -209,7 +200,7 @@ InsertOutcome insert_windows_like(DatagramEntry& e, const IncomingFragment& f,
     for (std::size_t k = first_block(h.arrived); k < end_block(h.arrived); ++k) {
       if (e.owner[k] == h.id) {
         e.owner[k] = kNoOwner;
-        e.have[k] = false;
+        e.have.set(k, false);
       }
     }
     e.held.erase(e.held.begin() + static_cast<std::ptrdiff_t>(i));
@@ -228,25 +219,11 @@ InsertOutcome insert_windows_like(DatagramEntry& e, const IncomingFragment& f,
 }  // namespace
 
 bool intersects_held(const DatagramEntry& entry, Span range) {
-  for (std::size_t k = first_block(range); k < end_block(range); ++k) {
-    if (block_held(entry, k)) {
-      return true;
-    }
-  }
-  return false;
+  return entry.have.any(first_block(range), end_block(range));
 }
 
 bool complete(const DatagramEntry& entry) {
-  if (!entry.total.has_value()) {
-    return false;
-  }
-  const Span all{0, *entry.total};
-  for (std::size_t k = 0; k < end_block(all); ++k) {
-    if (!block_held(entry, k)) {
-      return false;
-    }
-  }
-  return true;
+  return entry.total.has_value() && all_held(entry, Span{0, *entry.total});
 }
 
 InsertOutcome insert_fragment(Policy policy, DatagramEntry& entry, const IncomingFragment& f) {
