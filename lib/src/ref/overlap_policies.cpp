@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace ip4ref::ref {
 namespace {
@@ -21,9 +22,6 @@ void grow_to(DatagramEntry& e, std::size_t end) {
     e.data.resize(end, 0);
   }
   e.have.grow(end_block(Span{0, end}));
-  if (e.owner.size() < e.have.size()) {
-    e.owner.resize(e.have.size(), kNoOwner);
-  }
 }
 
 // Copies the fragment's octets for `part` (a sub-range of f.range) into the
@@ -42,6 +40,29 @@ bool block_held(const DatagramEntry& e, std::size_t k) { return e.have.held(k); 
 
 // True when every block the range touches is held.
 bool all_held(const DatagramEntry& e, Span s) { return e.have.all(first_block(s), end_block(s)); }
+
+// Existing data wins (first, windows, solaris): writes the fragment's octets
+// into the blocks of its range that are not held yet, one run of such blocks
+// at a time, and returns those runs as block ranges [first, end).
+std::vector<Span> fill_empty_blocks(DatagramEntry& e, const IncomingFragment& f) {
+  std::vector<Span> runs;
+  const std::size_t end = end_block(f.range);
+  std::size_t k = first_block(f.range);
+  while (k < end) {
+    if (block_held(e, k)) {
+      ++k;
+      continue;
+    }
+    std::size_t run_end = k + 1;
+    while (run_end < end && !block_held(e, run_end)) {
+      ++run_end;
+    }
+    write_part(e, f, Span{block_part(k, f.range).begin, block_part(run_end - 1, f.range).end});
+    runs.push_back(Span{k, run_end});
+    k = run_end;
+  }
+  return runs;
+}
 
 // --- linux ------------------------------------------------------------------
 // Linux net/ipv4/inet_fragment.c inet_frag_queue_insert() (v5.x-v6.x): the
@@ -114,11 +135,7 @@ InsertOutcome insert_first(DatagramEntry& e, const IncomingFragment& f) {
   if (all_held(e, f.range)) {
     return InsertOutcome::kDuplicate;
   }
-  for (std::size_t k = first_block(f.range); k < end_block(f.range); ++k) {
-    if (!block_held(e, k)) {
-      write_part(e, f, block_part(k, f.range));
-    }
-  }
+  fill_empty_blocks(e, f);
   return InsertOutcome::kAccepted;
 }
 
@@ -191,6 +208,7 @@ InsertOutcome insert_windows_like(DatagramEntry& e, const IncomingFragment& f,
     return InsertOutcome::kDuplicate;
   }
   grow_to(e, r.end);
+  e.owner.resize(e.have.size(), kNoOwner);  // grows with the bit table, never shrinks
   for (std::size_t i = 0; i < e.held.size();) {
     const HeldFragment h = e.held[i];
     if (!surrounds(r, h.arrived, equal_end_counts)) {
@@ -206,9 +224,8 @@ InsertOutcome insert_windows_like(DatagramEntry& e, const IncomingFragment& f,
     e.held.erase(e.held.begin() + static_cast<std::ptrdiff_t>(i));
   }
   const std::uint32_t id = e.next_fragment_id++;
-  for (std::size_t k = first_block(r); k < end_block(r); ++k) {
-    if (!block_held(e, k)) {
-      write_part(e, f, block_part(k, r));
+  for (const Span& blocks : fill_empty_blocks(e, f)) {
+    for (std::size_t k = blocks.begin; k < blocks.end; ++k) {
       e.owner[k] = id;
     }
   }
