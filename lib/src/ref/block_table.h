@@ -6,10 +6,12 @@
 // Bits live in 64-bit words: block k is bit (k % 64) of word k / 64. The
 // range questions (`any`, `all`) look at a whole word at a time through a
 // mask of the blocks of the range that fall in it, so a 65535-octet datagram
-// (8192 blocks) is answered in 128 steps rather than 8192.
+// (8192 blocks) is answered in 128 steps rather than 8192; `find` gives the
+// next held (or not held) block the same way.
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -63,6 +65,21 @@ class BlockTable {
       first = stop;
     }
     return false;
+  }
+
+  // The first block of [first, end) whose held state is `held`, or `end`
+  // when there is none. Blocks past the table count as not held.
+  std::size_t find(std::size_t first, std::size_t end, bool held) const {
+    for (std::size_t w = first / kWordBits; first < end; ++w) {
+      const std::size_t stop = std::min(end, (w + 1) * kWordBits);
+      const std::uint64_t word = w < words_.size() ? words_[w] : 0;
+      const std::uint64_t wanted = (held ? word : ~word) & mask(first, stop);
+      if (wanted != 0) {
+        return w * kWordBits + static_cast<std::size_t>(std::countr_zero(wanted));
+      }
+      first = stop;
+    }
+    return end;
   }
 
   // True when every block of [first, end) is held (an empty range is).

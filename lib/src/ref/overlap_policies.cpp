@@ -36,8 +36,6 @@ void write_part(DatagramEntry& e, const IncomingFragment& f, Span part) {
   e.have.set_range(first_block(part), end_block(part));
 }
 
-bool block_held(const DatagramEntry& e, std::size_t k) { return e.have.held(k); }
-
 // True when every block the range touches is held.
 bool all_held(const DatagramEntry& e, Span s) { return e.have.all(first_block(s), end_block(s)); }
 
@@ -47,19 +45,12 @@ bool all_held(const DatagramEntry& e, Span s) { return e.have.all(first_block(s)
 std::vector<Span> fill_empty_blocks(DatagramEntry& e, const IncomingFragment& f) {
   std::vector<Span> runs;
   const std::size_t end = end_block(f.range);
-  std::size_t k = first_block(f.range);
+  std::size_t k = e.have.find(first_block(f.range), end, /*held=*/false);
   while (k < end) {
-    if (block_held(e, k)) {
-      ++k;
-      continue;
-    }
-    std::size_t run_end = k + 1;
-    while (run_end < end && !block_held(e, run_end)) {
-      ++run_end;
-    }
+    const std::size_t run_end = e.have.find(k, end, /*held=*/true);
     write_part(e, f, Span{block_part(k, f.range).begin, block_part(run_end - 1, f.range).end});
     runs.push_back(Span{k, run_end});
-    k = run_end;
+    k = e.have.find(run_end, end, /*held=*/false);
   }
   return runs;
 }
@@ -225,9 +216,8 @@ InsertOutcome insert_windows_like(DatagramEntry& e, const IncomingFragment& f,
   }
   const std::uint32_t id = e.next_fragment_id++;
   for (const Span& blocks : fill_empty_blocks(e, f)) {
-    for (std::size_t k = blocks.begin; k < blocks.end; ++k) {
-      e.owner[k] = id;
-    }
+    std::fill(e.owner.begin() + static_cast<std::ptrdiff_t>(blocks.begin),
+              e.owner.begin() + static_cast<std::ptrdiff_t>(blocks.end), id);
   }
   e.held.push_back(HeldFragment{r, r, id});
   return InsertOutcome::kAccepted;
