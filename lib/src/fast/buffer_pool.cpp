@@ -37,7 +37,8 @@ void BufferPool::add_slab(Shelf& s) {
   if (s.next_slab_buffers < per_huge_slab) {
     n = s.next_slab_buffers;
     s.next_slab_buffers *= 2;
-    chunk = static_cast<std::uint8_t*>(::operator new(n * s.bytes, kAlignment));
+    const std::size_t slab_bytes = n * s.bytes;
+    chunk = static_cast<std::uint8_t*>(::operator new(slab_bytes, kAlignment));
     s.chunks.push_back(chunk);
   } else {
     n = per_huge_slab;

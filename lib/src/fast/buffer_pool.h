@@ -58,8 +58,8 @@ class BufferPool {
     std::size_t previous_peak = 0;  // ... and during the previous one
     std::size_t acquisitions = 0;   // in this epoch
     std::vector<std::uint8_t*> free;
-    bool slabs = false;                 // carved from slabs, never freed singly
-    std::vector<std::uint8_t*> chunks;  // the slabs below 2 MiB, in order
+    bool slabs = false;                      // carved from slabs, never freed singly
+    std::vector<std::uint8_t*> chunks;       // the slabs below 2 MiB, in order
     std::vector<std::uint8_t*> huge_chunks;  // the 2 MiB (2 MiB-aligned) slabs
     std::size_t next_slab_buffers = kFirstSlabBuffers;
   };

@@ -32,9 +32,7 @@ class BlockTable {
   }
 
   // Whether block k is held (false past the end).
-  bool held(std::size_t k) const {
-    return k < blocks_ && (words_[k / kWordBits] & bit(k)) != 0;
-  }
+  bool held(std::size_t k) const { return k < blocks_ && (words_[k / kWordBits] & bit(k)) != 0; }
 
   // Precondition: k < size().
   void set(std::size_t k, bool value) {
@@ -107,8 +105,8 @@ class BlockTable {
   // word, first < stop <= the word's end.
   static std::uint64_t mask(std::size_t first, std::size_t stop) {
     const std::size_t count = stop - first;
-    const std::uint64_t ones = count == kWordBits ? ~std::uint64_t{0}
-                                                  : (std::uint64_t{1} << count) - 1;
+    const std::uint64_t ones =
+        count == kWordBits ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1;
     return ones << (first % kWordBits);
   }
 

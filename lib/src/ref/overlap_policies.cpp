@@ -37,7 +37,9 @@ void write_part(DatagramEntry& e, const IncomingFragment& f, Span part) {
 }
 
 // True when every block the range touches is held.
-bool all_held(const DatagramEntry& e, Span s) { return e.have.all(first_block(s), end_block(s)); }
+bool all_held(const DatagramEntry& e, Span s) {
+  return e.have.all(first_block(s), end_block(s));
+}
 
 // Existing data wins (first, windows, solaris): writes the fragment's octets
 // into the blocks of its range that are not held yet, one run of such blocks
