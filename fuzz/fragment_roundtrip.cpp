@@ -27,6 +27,10 @@ using Packet = std::vector<std::uint8_t>;
 
 constexpr std::size_t kMaxPieces = 128;
 constexpr std::size_t kMaxSubPieces = 16;
+// Refragmenting keeps the packets sent to about this many: bsd, linux-legacy,
+// windows and solaris cost O(fragments held) per fragment, so an exec grows
+// with the square of the packets, 16 times over (8 policies, 2 engines).
+constexpr std::size_t kRefragmentBudget = 256;
 
 void compare_fast(const Packet& datagram, std::size_t mtu, const FragmentResult& ref,
                   const FragmenterStats& ref_stats) {
@@ -135,8 +139,11 @@ std::size_t capped_mtu(std::size_t mtu, std::size_t header, std::size_t payload,
 }
 
 // Every other piece (the odd ones) fragmented again to `mtu`, at most 16
-// sub-pieces each.
+// sub-pieces each, fewer (down to 2) when there are many pieces
+// (kRefragmentBudget).
 std::vector<Packet> refragment(const std::vector<Packet>& pieces, std::size_t refragment_mtu) {
+  const std::size_t max_sub_pieces =
+      std::clamp<std::size_t>(kRefragmentBudget / pieces.size(), 2, kMaxSubPieces);
   std::vector<Packet> out;
   for (std::size_t i = 0; i < pieces.size(); ++i) {
     if (i % 2 == 0 && pieces.size() > 1) {
@@ -145,7 +152,7 @@ std::vector<Packet> refragment(const std::vector<Packet>& pieces, std::size_t re
     }
     const auto v = Ipv4View::parse(pieces[i]);
     const std::size_t mtu =
-        capped_mtu(refragment_mtu, v->header_length(), v->payload().size(), kMaxSubPieces);
+        capped_mtu(refragment_mtu, v->header_length(), v->payload().size(), max_sub_pieces);
     const FragmentResult r = fragment(pieces[i], mtu);
     if (!r.ok()) {
       report("fragmenter-refragment-failed", std::string(to_string(r.error)));

@@ -92,6 +92,7 @@ class Lockstep {
   void check_delivery(const RecordedEvent& e, const std::optional<FragmentKey>& fragment);
   void check_gauges();
   void check_names();
+  void check_event_names();
   std::vector<FragmentKey> due_now() const;
   [[noreturn]] void fail(std::string_view signature, std::string_view why);
 

@@ -435,6 +435,12 @@ Trace decode_lenient(Bytes bytes, const LenientLimits& limits) {
   t.config = read_config_lenient(bytes);
   std::size_t at = kHeaderSize;
   std::size_t octets = 0;
+  // Most records are fragment specs (tag + 8 octets): room for those up front
+  // (this runs once per fuzz exec).
+  if (bytes.size() > at) {
+    const std::size_t specs = (bytes.size() - at) / (1 + kFragmentBodySize) + 1;
+    t.records.reserve(std::min(limits.max_records, specs));
+  }
   while (at < bytes.size() && t.records.size() < limits.max_records) {
     auto record = read_record_lenient(bytes, at);
     if (!record) {

@@ -28,14 +28,27 @@ BufferPool::BufferPool(std::array<std::size_t, kClasses> bytes) {
   shelves_[0].slabs = true;
 }
 
+// The next slab: s.next_slab_buffers buffers (doubling each time), or a
+// 2 MiB huge-page slab once that many buffers would fill one.
 void BufferPool::add_slab(Shelf& s) {
-  auto* chunk = static_cast<std::uint8_t*>(::operator new(kSlabBytes, kSlabAlignment));
+  const std::size_t per_huge_slab = kSlabBytes / s.bytes;
+  std::uint8_t* chunk = nullptr;
+  std::size_t n = 0;
+  if (s.next_slab_buffers < per_huge_slab) {
+    n = s.next_slab_buffers;
+    s.next_slab_buffers *= 2;
+    const std::size_t slab_bytes = n * s.bytes;
+    chunk = static_cast<std::uint8_t*>(::operator new(slab_bytes, kAlignment));
+    s.chunks.push_back(chunk);
+  } else {
+    n = per_huge_slab;
+    chunk = static_cast<std::uint8_t*>(::operator new(kSlabBytes, kSlabAlignment));
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  (void)madvise(chunk, kSlabBytes, MADV_HUGEPAGE);  // a hint; 4 KiB pages otherwise
+    (void)madvise(chunk, kSlabBytes, MADV_HUGEPAGE);  // a hint; 4 KiB pages otherwise
 #endif
-  s.chunks.push_back(chunk);
+    s.huge_chunks.push_back(chunk);
+  }
   // Handed out from the front of the slab first (LIFO list, pushed backwards).
-  const std::size_t n = kSlabBytes / s.bytes;
   for (std::size_t i = n; i-- > 0;) {
     s.free.push_back(chunk + i * s.bytes);
   }
@@ -45,6 +58,9 @@ BufferPool::~BufferPool() {
   for (Shelf& s : shelves_) {
     if (s.slabs) {
       for (std::uint8_t* chunk : s.chunks) {
+        free_buffer(chunk);
+      }
+      for (std::uint8_t* chunk : s.huge_chunks) {
         ::operator delete(chunk, kSlabAlignment);
       }
       continue;

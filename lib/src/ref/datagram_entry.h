@@ -14,6 +14,7 @@
 #include <optional>
 #include <vector>
 
+#include "block_table.h"
 #include "ip4ref/events.h"
 #include "ip4ref/time.h"
 
@@ -53,7 +54,7 @@ struct DatagramEntry {
   // Grown on demand to the highest end accepted (a flood of small incomplete
   // datagrams must not cost 64 KiB each).
   std::vector<std::uint8_t> data;
-  std::vector<bool> have;  // the bit table: have[b] covers octets [8b, 8b + 8)
+  BlockTable have;  // the bit table: block b covers octets [8b, 8b + 8)
 
   // Length state (Linux's q.len and INET_FRAG_LAST_IN): the highest end seen,
   // and the total data length once a fragment with MF = 0 has arrived.

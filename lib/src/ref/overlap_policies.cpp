@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace ip4ref::ref {
 namespace {
@@ -20,12 +21,7 @@ void grow_to(DatagramEntry& e, std::size_t end) {
   if (e.data.size() < end) {
     e.data.resize(end, 0);
   }
-  if (e.have.size() < end_block(Span{0, end})) {
-    e.have.resize(end_block(Span{0, end}), false);
-  }
-  if (e.owner.size() < e.have.size()) {
-    e.owner.resize(e.have.size(), kNoOwner);
-  }
+  e.have.grow(end_block(Span{0, end}));
 }
 
 // Copies the fragment's octets for `part` (a sub-range of f.range) into the
@@ -37,12 +33,29 @@ void write_part(DatagramEntry& e, const IncomingFragment& f, Span part) {
   grow_to(e, part.end);
   std::memcpy(e.data.data() + part.begin, f.payload.data() + (part.begin - f.range.begin),
               part.end - part.begin);
-  for (std::size_t k = first_block(part); k < end_block(part); ++k) {
-    e.have[k] = true;
-  }
+  e.have.set_range(first_block(part), end_block(part));
 }
 
-bool block_held(const DatagramEntry& e, std::size_t k) { return k < e.have.size() && e.have[k]; }
+// True when every block the range touches is held.
+bool all_held(const DatagramEntry& e, Span s) {
+  return e.have.all(first_block(s), end_block(s));
+}
+
+// Existing data wins (first, windows, solaris): writes the fragment's octets
+// into the blocks of its range that are not held yet, one run of such blocks
+// at a time, and returns those runs as block ranges [first, end).
+std::vector<Span> fill_empty_blocks(DatagramEntry& e, const IncomingFragment& f) {
+  std::vector<Span> runs;
+  const std::size_t end = end_block(f.range);
+  std::size_t k = e.have.find(first_block(f.range), end, /*held=*/false);
+  while (k < end) {
+    const std::size_t run_end = e.have.find(k, end, /*held=*/true);
+    write_part(e, f, Span{block_part(k, f.range).begin, block_part(run_end - 1, f.range).end});
+    runs.push_back(Span{k, run_end});
+    k = e.have.find(run_end, end, /*held=*/false);
+  }
+  return runs;
+}
 
 // --- linux ------------------------------------------------------------------
 // Linux net/ipv4/inet_fragment.c inet_frag_queue_insert() (v5.x-v6.x): the
@@ -112,18 +125,10 @@ InsertOutcome insert_reject(DatagramEntry& e, const IncomingFragment& f) {
 // first: every octet comes from the earliest fragment that carried it; a
 // fragment that carries no new octet is a duplicate.
 InsertOutcome insert_first(DatagramEntry& e, const IncomingFragment& f) {
-  bool brings_new = false;
-  for (std::size_t k = first_block(f.range); k < end_block(f.range); ++k) {
-    brings_new = brings_new || !block_held(e, k);
-  }
-  if (!brings_new) {
+  if (all_held(e, f.range)) {
     return InsertOutcome::kDuplicate;
   }
-  for (std::size_t k = first_block(f.range); k < end_block(f.range); ++k) {
-    if (!block_held(e, k)) {
-      write_part(e, f, block_part(k, f.range));
-    }
-  }
+  fill_empty_blocks(e, f);
   return InsertOutcome::kAccepted;
 }
 
@@ -192,14 +197,11 @@ InsertOutcome insert_windows_like(DatagramEntry& e, const IncomingFragment& f,
   for (const HeldFragment& h : e.held) {
     any_surrounded = any_surrounded || surrounds(r, h.arrived, equal_end_counts);
   }
-  bool any_empty = false;
-  for (std::size_t k = first_block(r); k < end_block(r); ++k) {
-    any_empty = any_empty || !block_held(e, k);
-  }
-  if (!any_surrounded && !any_empty) {
+  if (!any_surrounded && all_held(e, r)) {
     return InsertOutcome::kDuplicate;
   }
   grow_to(e, r.end);
+  e.owner.resize(e.have.size(), kNoOwner);  // grows with the bit table, never shrinks
   for (std::size_t i = 0; i < e.held.size();) {
     const HeldFragment h = e.held[i];
     if (!surrounds(r, h.arrived, equal_end_counts)) {
@@ -209,17 +211,15 @@ InsertOutcome insert_windows_like(DatagramEntry& e, const IncomingFragment& f,
     for (std::size_t k = first_block(h.arrived); k < end_block(h.arrived); ++k) {
       if (e.owner[k] == h.id) {
         e.owner[k] = kNoOwner;
-        e.have[k] = false;
+        e.have.set(k, false);
       }
     }
     e.held.erase(e.held.begin() + static_cast<std::ptrdiff_t>(i));
   }
   const std::uint32_t id = e.next_fragment_id++;
-  for (std::size_t k = first_block(r); k < end_block(r); ++k) {
-    if (!block_held(e, k)) {
-      write_part(e, f, block_part(k, r));
-      e.owner[k] = id;
-    }
+  for (const Span& blocks : fill_empty_blocks(e, f)) {
+    std::fill(e.owner.begin() + static_cast<std::ptrdiff_t>(blocks.begin),
+              e.owner.begin() + static_cast<std::ptrdiff_t>(blocks.end), id);
   }
   e.held.push_back(HeldFragment{r, r, id});
   return InsertOutcome::kAccepted;
@@ -228,25 +228,11 @@ InsertOutcome insert_windows_like(DatagramEntry& e, const IncomingFragment& f,
 }  // namespace
 
 bool intersects_held(const DatagramEntry& entry, Span range) {
-  for (std::size_t k = first_block(range); k < end_block(range); ++k) {
-    if (block_held(entry, k)) {
-      return true;
-    }
-  }
-  return false;
+  return entry.have.any(first_block(range), end_block(range));
 }
 
 bool complete(const DatagramEntry& entry) {
-  if (!entry.total.has_value()) {
-    return false;
-  }
-  const Span all{0, *entry.total};
-  for (std::size_t k = 0; k < end_block(all); ++k) {
-    if (!block_held(entry, k)) {
-      return false;
-    }
-  }
-  return true;
+  return entry.total.has_value() && all_held(entry, Span{0, *entry.total});
 }
 
 InsertOutcome insert_fragment(Policy policy, DatagramEntry& entry, const IncomingFragment& f) {
