@@ -307,13 +307,12 @@ void Lockstep::step(const trace::Record& record) {
 // A plug-in is named by its file, not its path: signatures stay the same
 // wherever the shared object was built ("ref-so-libmine.so-...").
 std::string Lockstep::pair() const {
-  std::string name(candidate_name());
-  if (name.rfind("so:", 0) == 0) {
-    name = "so-" + name.substr(name.find_last_of('/') == std::string::npos
-                                   ? 3
-                                   : name.find_last_of('/') + 1);
+  std::string_view name = candidate_name();
+  if (name.substr(0, 3) != "so:") {
+    return "ref-" + std::string(name) + "-";
   }
-  return "ref-" + name + "-";
+  const std::size_t slash = name.find_last_of('/');
+  return "ref-so-" + std::string(name.substr(slash == std::string_view::npos ? 3 : slash + 1)) + "-";
 }
 
 void Lockstep::compare() {
