@@ -199,13 +199,47 @@ std::optional<FragmentKey> fragment_key(Bytes packet) {
   return FragmentKey{view->source(), view->destination(), view->protocol(), view->identification()};
 }
 
+// ---------------------------------------------------------------- EnginePair
+
+EnginePair& EnginePair::instance() {
+  static EnginePair pair;
+  return pair;
+}
+
+void EnginePair::prepare(const ReassemblyConfig& config) {
+  config_ = config;
+  Slot& s = slot();
+  if (s.ref == nullptr || !s.ref->reset(config)) {
+    s.ref = make_engine("ref", config);
+  }
+  if (s.candidate == nullptr || !s.candidate->reset(config)) {
+    s.candidate = make_candidate(config);
+  }
+}
+
+void EnginePair::finish() {
+  Slot& s = slot();
+  if (s.ref != nullptr && !s.ref->reset(config_)) {
+    s.ref.reset();
+  }
+  if (s.candidate != nullptr && !s.candidate->reset(config_)) {
+    s.candidate.reset();
+  }
+}
+
 // ---------------------------------------------------------------- Lockstep
 
 Lockstep::Lockstep(const trace::Trace& trace, bool keep_ref_events)
-    : trace_(trace),
-      ref_(make_engine("ref", trace.config)),
-      candidate_(make_candidate(trace.config)),
-      keep_ref_events_(keep_ref_events) {}
+    : trace_(trace), keep_ref_events_(keep_ref_events) {
+  EnginePair& engines = EnginePair::instance();
+  engines.prepare(trace.config);
+  ref_ = &engines.ref();
+  candidate_ = engines.candidate();
+}
+
+Lockstep::~Lockstep() {
+  EnginePair::instance().finish();
+}
 
 void Lockstep::run() {
   for (index_ = 0; index_ < trace_.records.size(); ++index_) {

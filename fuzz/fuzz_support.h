@@ -6,6 +6,7 @@
 // these helpers; everything that compares or checks lives here, once.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "ip4ref/events.h"
+#include "ip4ref/policy.h"
 #include "ip4ref/reassembly_engine.h"
 #include "trace.h"
 
@@ -55,6 +57,37 @@ std::string first_stats_difference(const ReassemblyStats& a, const ReassemblySta
 // suffix ("delivered-bad-checksum", ...) or nullopt when it holds.
 std::optional<std::string> check_delivered(const RecordedEvent& e);
 
+// The two engines of a differential run, reused from one input to the next
+// (building two engines per input cost more than running most inputs:
+// fuzz/README.md "Speed"). One pair per policy, so a pair is built the first
+// time the process meets its policy and then reset (ReassemblyEngine::reset)
+// to each input's configuration. One per process.
+//
+// prepare() gives engines as good as new for a configuration; finish() resets
+// them at the end of the input, so what an input allocates it also frees
+// before it returns (libFuzzer re-runs an input that frees less than it
+// allocated, to look for a leak). An engine that cannot reset (a plug-in) is
+// destroyed there and built again for the next input.
+class EnginePair {
+ public:
+  static EnginePair& instance();
+  void prepare(const ReassemblyConfig& config);
+  void finish();
+  ReassemblyEngine& ref() { return *slot().ref; }
+  // nullptr when the candidate refuses the configuration.
+  ReassemblyEngine* candidate() { return slot().candidate.get(); }
+
+ private:
+  struct Slot {
+    std::unique_ptr<ReassemblyEngine> ref;
+    std::unique_ptr<ReassemblyEngine> candidate;
+  };
+  Slot& slot() { return slots_[static_cast<std::size_t>(config_.policy)]; }
+
+  ReassemblyConfig config_;
+  std::array<Slot, kAllPolicies.size()> slots_;
+};
+
 // ref and the candidate in lockstep over a trace. After every record it
 // compares both engines' events, stats and next_expiry(), and checks the
 // contract on ref's behaviour against a shadow model of which datagrams are in
@@ -74,6 +107,9 @@ class Lockstep {
   // With keep_ref_events, every event ref emitted stays available in
   // ref_events() after run() (callers that check outcomes need no third run).
   explicit Lockstep(const trace::Trace& trace, bool keep_ref_events = false);
+  ~Lockstep();
+  Lockstep(const Lockstep&) = delete;
+  Lockstep& operator=(const Lockstep&) = delete;
   void run();
   const std::vector<RecordedEvent>& ref_events() const { return ref_history_; }
 
@@ -97,8 +133,8 @@ class Lockstep {
   [[noreturn]] void fail(std::string_view signature, std::string_view why);
 
   const trace::Trace& trace_;
-  std::unique_ptr<ReassemblyEngine> ref_;
-  std::unique_ptr<ReassemblyEngine> candidate_;
+  ReassemblyEngine* ref_ = nullptr;        // owned by the process's EnginePair
+  ReassemblyEngine* candidate_ = nullptr;  // nullptr: the candidate refused the config
   trace::TraceClock clock_;
   std::vector<std::uint8_t> packet_;
   EventLog ref_log_;

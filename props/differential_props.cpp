@@ -17,6 +17,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -37,6 +38,7 @@ struct Model {
 struct Engines {
   Engines(std::string_view b, const ReassemblyConfig& config)
       : ref("ref", config), other(b, config) {}
+  Engines(Driver a, Driver b) : ref(std::move(a)), other(std::move(b)) {}
   Driver ref;
   Driver other;
 };
@@ -256,6 +258,58 @@ void engines_agree(std::string_view other) {
       Model{}, engines,
       rc::state::gen::execOneOfWithArgs<PushFragment, PushFragment, PushFragment, PushFragment,
                                         PushTrain, PushDatagram, PushRaw, AdvanceClock, Expire>());
+}
+
+// ReassemblyEngine::reset(config): an engine that ran a generated command
+// sequence under one configuration and was then reset to another behaves from
+// then on exactly as a new engine made with the second: same events, stats,
+// next_expiry() and config() after every command (the fuzz targets reuse
+// engines this way, fuzz_support.h EnginePair). fast refuses a configuration
+// whose policy needs the other buffer layout (windows / solaris keep an
+// owner table): then reset() must return false and change nothing.
+bool keeps_owner_table(Policy p) {
+  return p == Policy::kWindows || p == Policy::kSolaris;
+}
+
+void reset_equals_new(std::string_view name) {
+  const ReassemblyConfig before = *gen_config();
+  const ReassemblyConfig after = *gen_config();
+  RC_LOG() << "policy before " << to_string(before.policy) << ", after "
+           << to_string(after.policy) << "\n";
+  auto used = make_engine(name, before);
+  RC_ASSERT(used != nullptr);
+  {
+    Engines first(Driver(make_engine(name, before)), Driver(std::move(used)));
+    rc::state::check(
+        Model{}, first,
+        rc::state::gen::execOneOfWithArgs<PushFragment, PushFragment, PushTrain, PushDatagram,
+                                          PushRaw, AdvanceClock, Expire>());
+    used = first.other.take();
+  }
+  const ReassemblyConfig config_before = used->config();
+  if (!used->reset(after)) {
+    RC_ASSERT(name == "fast");
+    RC_ASSERT(keeps_owner_table(before.policy) != keeps_owner_table(after.policy));
+    RC_ASSERT(used->config() == config_before);
+    return;
+  }
+  RC_ASSERT(name == "ref" || keeps_owner_table(before.policy) == keeps_owner_table(after.policy));
+  Engines second(Driver(make_engine(name, after)), Driver(std::move(used)));
+  RC_ASSERT(second.other.engine().config() == second.ref.engine().config());
+  RC_ASSERT(second.other.stats() == second.ref.stats());
+  RC_ASSERT(!second.other.next_expiry().has_value());
+  rc::state::check(
+      Model{}, second,
+      rc::state::gen::execOneOfWithArgs<PushFragment, PushFragment, PushFragment, PushFragment,
+                                        PushTrain, PushDatagram, PushRaw, AdvanceClock, Expire>());
+}
+
+RC_GTEST_PROP(Reset, ResetRefBehavesAsANewRef, ()) {
+  reset_equals_new("ref");
+}
+
+RC_GTEST_PROP(Reset, ResetFastBehavesAsANewFast, ()) {
+  reset_equals_new("fast");
 }
 
 TEST(Differential, RefEqualsFastAfterEveryCommand) {

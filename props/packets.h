@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "generators.h"
@@ -143,8 +144,12 @@ class Driver {
   Driver(std::string_view engine_name, const ReassemblyConfig& config)
       : engine_(make_engine(engine_name, config)) {}
 
+  // An engine made elsewhere (a reset one, props/differential_props.cpp).
+  explicit Driver(std::unique_ptr<ReassemblyEngine> engine) : engine_(std::move(engine)) {}
+
   bool ok() const { return engine_ != nullptr; }
   ReassemblyEngine& engine() { return *engine_; }
+  std::unique_ptr<ReassemblyEngine> take() { return std::move(engine_); }
 
   std::vector<RecordedEvent> push(Bytes packet, Instant now) {
     log_.clear();

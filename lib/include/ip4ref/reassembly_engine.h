@@ -49,6 +49,21 @@ class ReassemblyEngine {
   virtual const ReassemblyConfig& config() const = 0;
   virtual std::string_view name() const = 0;
   virtual std::uint32_t capabilities() const { return kCapNative; }
+
+  // Puts the engine in the state of a new engine made with `config`: no
+  // datagram in progress, every counter zero, creation order counting from 0,
+  // config() == config (after the same clamping a constructor does). Memory
+  // it allocated may be kept for reuse; nothing else may carry over
+  // (props/reset_props.cpp checks ref and fast against new engines). Returns
+  // false, changing nothing, when it cannot: the default (adapters and
+  // plug-ins), and fast when `config` needs a different buffer layout (a
+  // windows / solaris policy and another). The caller then builds a new
+  // engine. The fuzz targets reuse engines across executions this way
+  // instead of building two per input (fuzz/README.md "Speed").
+  virtual bool reset(const ReassemblyConfig& config) {
+    static_cast<void>(config);
+    return false;
+  }
 };
 
 // Engines by name: "ref" always; "fast" and adapters as they are built.

@@ -76,6 +76,13 @@ bool needs_ownership(Policy p) {
   return p == Policy::kWindows || p == Policy::kSolaris;
 }
 
+// As the reference: a low threshold above the high one would make eviction
+// meaningless.
+ReassemblyConfig clamped(ReassemblyConfig config) {
+  config.low_threshold = std::min(config.low_threshold, config.high_threshold);
+  return config;
+}
+
 // Rule 2, in the reference's order: Ipv4View::parse's checks, then the
 // header checksum, then the options. kCount when the packet is well formed;
 // `header_length` and `total_length` are set from the first two checks on.
@@ -113,15 +120,11 @@ Reason check_packet(Bytes packet, std::size_t& header_length, std::size_t& total
 }  // namespace
 
 ReassemblyTable::ReassemblyTable(const ReassemblyConfig& config)
-    : config_(config),
+    : config_(clamped(config)),
       layouts_{BufferLayout::make(kSmallCapacity, needs_ownership(config.policy)),
                BufferLayout::make(kLargeCapacity, needs_ownership(config.policy)),
                BufferLayout::make(kHugeCapacity, needs_ownership(config.policy))},
-      pool_(class_bytes(needs_ownership(config.policy))) {
-  // As the reference: a low threshold above the high one would make
-  // eviction meaningless.
-  config_.low_threshold = std::min(config_.low_threshold, config_.high_threshold);
-}
+      pool_(class_bytes(needs_ownership(config.policy))) {}
 
 ReassemblyTable::~ReassemblyTable() {
   while (arena_.size() != 0) {
@@ -129,6 +132,21 @@ ReassemblyTable::~ReassemblyTable() {
     pool_.release(arena_[index].buffer_class, arena_[index].buffer);
     arena_.destroy(index);
   }
+}
+
+bool ReassemblyTable::reset(const ReassemblyConfig& config) {
+  if (needs_ownership(config.policy) != needs_ownership(config_.policy)) {
+    return false;  // layouts_ and pool_ were sized for the other kind
+  }
+  while (arena_.size() != 0) {
+    const std::uint32_t index = arena_.oldest();
+    const std::uint8_t buffer_class = arena_[index].buffer_class;
+    pool_.release(buffer_class, remove(index));
+  }
+  stats_ = ReassemblyStats{};
+  next_creation_ = 0;
+  config_ = clamped(config);
+  return true;
 }
 
 // Rules 1-5 (reassembly_store.h): expire, parse, pass through, geometry, size.

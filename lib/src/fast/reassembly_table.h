@@ -48,6 +48,10 @@ class ReassemblyTable final : public ReassemblyEngine {
   const ReassemblyStats& stats() const override { return stats_; }
   const ReassemblyConfig& config() const override { return config_; }
   std::string_view name() const override { return "fast"; }
+  // Removes every datagram (buffers back to the pool, slots to the free
+  // list, the timer back to the creation list), zeroes the counters and takes
+  // `config`; refuses a config whose policy needs the other buffer layout.
+  bool reset(const ReassemblyConfig& config) override;
 
   // Data capacity of the buffer classes, in octets. Under linux a fragment
   // may end past 65535 (offset up to 65528 plus a payload up to 65515: the

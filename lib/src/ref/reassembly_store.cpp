@@ -25,15 +25,27 @@ struct ReassemblyStore::Fragment {
 
 namespace {
 
+// A low threshold above the high one would make eviction meaningless.
+ReassemblyConfig clamped(ReassemblyConfig config) {
+  config.low_threshold = std::min(config.low_threshold, config.high_threshold);
+  return config;
+}
+
 FragmentKey key_of(const Ipv4View& v) {
   return FragmentKey{v.source(), v.destination(), v.protocol(), v.identification()};
 }
 
 }  // namespace
 
-ReassemblyStore::ReassemblyStore(const ReassemblyConfig& config) : config_(config) {
-  // A low threshold above the high one would make eviction meaningless.
-  config_.low_threshold = std::min(config_.low_threshold, config_.high_threshold);
+ReassemblyStore::ReassemblyStore(const ReassemblyConfig& config) : config_(clamped(config)) {}
+
+bool ReassemblyStore::reset(const ReassemblyConfig& config) {
+  config_ = clamped(config);
+  entries_.clear();
+  by_key_.clear();
+  stats_ = ReassemblyStats{};
+  next_creation_ = 0;
+  return true;
 }
 
 void ReassemblyStore::push(Bytes packet, Instant now, EventSink& sink) {

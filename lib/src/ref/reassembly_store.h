@@ -79,6 +79,7 @@ class ReassemblyStore final : public ReassemblyEngine {
   const ReassemblyStats& stats() const override { return stats_; }
   const ReassemblyConfig& config() const override { return config_; }
   std::string_view name() const override { return "ref"; }
+  bool reset(const ReassemblyConfig& config) override;
 
  private:
   struct Fragment;  // one parsed fragment (reassembly_store.cpp)
