@@ -218,11 +218,15 @@ void EnginePair::prepare(const ReassemblyConfig& config) {
 }
 
 void EnginePair::finish() {
+  // Triage switch: with IP4REF_FUZZ_FRESH_ENGINES set every input gets new
+  // engines, so a finding that needs an earlier input's leftovers (a reset()
+  // bug) shows itself by not reproducing (fuzz/README.md "Speed").
+  static const bool fresh = std::getenv("IP4REF_FUZZ_FRESH_ENGINES") != nullptr;
   Slot& s = slot();
-  if (s.ref != nullptr && !s.ref->reset(config_)) {
+  if (s.ref != nullptr && (fresh || !s.ref->reset(config_))) {
     s.ref.reset();
   }
-  if (s.candidate != nullptr && !s.candidate->reset(config_)) {
+  if (s.candidate != nullptr && (fresh || !s.candidate->reset(config_))) {
     s.candidate.reset();
   }
 }
