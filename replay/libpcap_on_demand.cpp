@@ -74,6 +74,8 @@ IP4REF_FORWARD(pcap_fopen_offline_with_tstamp_precision, pcap_t*,
                (FILE * fp, u_int precision, char* errbuf), (fp, precision, errbuf))
 IP4REF_FORWARD(pcap_open_dead_with_tstamp_precision, pcap_t*,
                (int linktype, int snaplen, u_int precision), (linktype, snaplen, precision))
+IP4REF_FORWARD(pcap_open_offline, pcap_t*, (const char* fname, char* errbuf), (fname, errbuf))
+IP4REF_FORWARD(pcap_open_dead, pcap_t*, (int linktype, int snaplen), (linktype, snaplen))
 IP4REF_FORWARD(pcap_close, void, (pcap_t * p), (p))
 IP4REF_FORWARD(pcap_next_ex, int, (pcap_t * p, struct pcap_pkthdr** h, const u_char** data),
                (p, h, data))
