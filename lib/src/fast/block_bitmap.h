@@ -56,9 +56,9 @@ inline void set_bit(std::uint64_t* words, std::size_t b) {
 
 // The words and edge masks of a non-empty range [b0, b1): bits >= b0 % 64 of
 // word w0, bits <= (b1 - 1) % 64 of word w1 (the masks need no branch: a
-// shift by 63 at most). The per-fragment tests below use these directly
-// rather than for_each_word's per-word mask: a fragment spans one to a few
-// words, and most of the time the answer is decided at the edges.
+// shift by 63 at most). The per-fragment operations below use these rather
+// than for_each_word's per-word mask: a fragment spans one to a few words, so
+// the two edges are masked once and any words between them need no mask.
 struct WordSpan {
   std::size_t w0;
   std::size_t w1;
