@@ -245,7 +245,10 @@ json Replayer::build_json() const {
 }
 
 int Replayer::finish(double seconds) {
-  const json j = build_json();
+  // Built only when something reads it: --quiet alone needs no summary (and
+  // naming the link type may load libpcap, libpcap_on_demand.cpp).
+  const bool wanted = args_.json || !args_.quiet || expectation_.has_value();
+  const json j = wanted ? build_json() : json();
   if (args_.json) {
     std::cout << j.dump(2) << "\n";
   } else if (!args_.quiet) {

@@ -145,6 +145,25 @@ case_pcapng_editcap() {
   run 0 "$IP4REF" diff "$T/a.pcap" "$T/o.pcap"
 }
 
+# libpcap is loaded when first needed (replay/libpcap_on_demand.cpp): not a
+# start-up dependency of the tool, yet pcapng (read by libpcap), --out and
+# --json (the link type's name) still work, from the same process.
+case_libpcap_on_demand() {
+  need readelf "Debian package binutils"
+  need nm "Debian package binutils"
+  local symbols; symbols="$(nm "$IP4REF" 2>/dev/null)"
+  grep -q ' T pcap_close$' <<<"$symbols" ||
+    skip "this build links libpcap as usual (replay/CMakeLists.txt found no soname)"
+  local needed; needed="$(readelf -d "$IP4REF" | grep NEEDED)"
+  grep -q libpcap <<<"$needed" &&
+    fail "libpcap is a start-up dependency (a libpcap function missing from libpcap_on_demand.cpp?): $needed"
+  "$MK" "$T/a.pcap" --count 5 --size 3000 --link sll2 --pcapng || fail "make_capture"
+  run 0 "$IP4REF" replay "$T/a.pcap" --json --out "$T/o.pcap"
+  eq "$(j 'd["link_type"]')" LINUX_SLL2 link_type
+  eq "$(j 'd["output"]["written"]')" 5 written
+  run 0 "$IP4REF" diff "$T/a.pcap" "$T/o.pcap"
+}
+
 # ----------------------------------------------------------------- bad input
 case_bad_missing() { bad_input "$T/does-not-exist.pcap" "cannot open"; }
 case_bad_directory() { mkdir "$T/dir.pcap"; bad_input "$T/dir.pcap" "directory"; }

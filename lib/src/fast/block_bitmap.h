@@ -54,38 +54,79 @@ inline void set_bit(std::uint64_t* words, std::size_t b) {
   words[b / kWordBits] |= std::uint64_t{1} << (b % kWordBits);
 }
 
+// The words and edge masks of a non-empty range [b0, b1): bits >= b0 % 64 of
+// word w0, bits <= (b1 - 1) % 64 of word w1 (the masks need no branch: a
+// shift by 63 at most). The per-fragment operations below use these rather
+// than for_each_word's per-word mask: a fragment spans one to a few words, so
+// the two edges are masked once and any words between them need no mask.
+struct WordSpan {
+  std::size_t w0;
+  std::size_t w1;
+  std::uint64_t head;  // mask of word w0
+  std::uint64_t tail;  // mask of word w1
+};
+constexpr WordSpan word_span(std::size_t b0, std::size_t b1) {
+  return WordSpan{b0 / kWordBits, (b1 - 1) / kWordBits, ~std::uint64_t{0} << (b0 % kWordBits),
+                  ~std::uint64_t{0} >> (kWordBits - 1 - (b1 - 1) % kWordBits)};
+}
+
 inline bool any_set(const std::uint64_t* words, std::size_t b0, std::size_t b1) {
-  bool any = false;
-  for_each_word(b0, b1, [&](std::size_t w, std::uint64_t m) {
-    any = (words[w] & m) != 0;
-    return !any;
-  });
-  return any;
+  if (b0 >= b1) {
+    return false;
+  }
+  const WordSpan s = word_span(b0, b1);
+  if (s.w0 == s.w1) {
+    return (words[s.w0] & s.head & s.tail) != 0;
+  }
+  std::uint64_t x = (words[s.w0] & s.head) | (words[s.w1] & s.tail);
+  for (std::size_t w = s.w0 + 1; w < s.w1; ++w) {
+    x |= words[w];
+  }
+  return x != 0;
 }
 
 inline bool all_set(const std::uint64_t* words, std::size_t b0, std::size_t b1) {
-  bool all = true;
-  for_each_word(b0, b1, [&](std::size_t w, std::uint64_t m) {
-    all = (words[w] & m) == m;
-    return all;
-  });
-  return all;
+  if (b0 >= b1) {
+    return true;
+  }
+  const WordSpan s = word_span(b0, b1);
+  if (s.w0 == s.w1) {
+    const std::uint64_t m = s.head & s.tail;
+    return (words[s.w0] & m) == m;
+  }
+  std::uint64_t missing = (~words[s.w0] & s.head) | (~words[s.w1] & s.tail);
+  for (std::size_t w = s.w0 + 1; w < s.w1; ++w) {
+    missing |= ~words[w];
+  }
+  return missing == 0;
 }
 
 // Sets the range; returns how many bits were newly set. (Counting only
 // where bits were already set keeps popcount, a library call on baseline
 // x86-64, off the common path.)
 inline std::size_t set_range(std::uint64_t* words, std::size_t b0, std::size_t b1) {
+  if (b0 >= b1) {
+    return 0;
+  }
+  const WordSpan s = word_span(b0, b1);
   std::size_t already = 0;
-  for_each_word(b0, b1, [&](std::size_t w, std::uint64_t m) {
+  const auto fill = [&](std::size_t w, std::uint64_t m) {
     const std::uint64_t old = words[w] & m;
     if (old != 0) {
       already += static_cast<std::size_t>(std::popcount(old));
     }
     words[w] |= m;
-    return true;
-  });
-  return (b1 > b0 ? b1 - b0 : 0) - already;
+  };
+  if (s.w0 == s.w1) {
+    fill(s.w0, s.head & s.tail);
+  } else {
+    fill(s.w0, s.head);
+    for (std::size_t w = s.w0 + 1; w < s.w1; ++w) {
+      fill(w, ~std::uint64_t{0});
+    }
+    fill(s.w1, s.tail);
+  }
+  return (b1 - b0) - already;
 }
 
 // Clears the range; returns how many bits were set before.

@@ -26,12 +26,13 @@ FlowTable::FlowTable() : entries_(kInitialEntries), mask_(kInitialEntries - 1) {
               static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(this)));
 }
 
-void FlowTable::place(const Entry& e) {
+std::size_t FlowTable::place(const Entry& e) {
   std::size_t i = home(e.key);
   while (entries_[i].value != kNone) {
     i = (i + 1) & mask_;
   }
   entries_[i] = e;
+  return i;
 }
 
 void FlowTable::insert(const FragmentKey& key, std::uint32_t value) {
@@ -39,7 +40,7 @@ void FlowTable::insert(const FragmentKey& key, std::uint32_t value) {
   if ((size_ + 1) * 2 > entries_.size()) {
     grow();
   }
-  place(Entry{pack(key), value});
+  last_ = place(Entry{pack(key), value});
   ++size_;
 }
 

@@ -24,14 +24,23 @@ class FlowTable {
   FlowTable();
 
   // The value stored for `key`, or kNone.
+  // The fragments of one datagram usually arrive together, so the slot of
+  // the last key found or inserted is tried first, before hashing. Its key
+  // is compared in full, so a slot that has since changed costs only that
+  // comparison.
   std::uint32_t find(const FragmentKey& key) const {
     const Packed k = pack(key);
+    const Entry& last = entries_[last_ & mask_];
+    if (last.value != kNone && last.key.addresses == k.addresses && last.key.rest == k.rest) {
+      return last.value;
+    }
     for (std::size_t i = home(k);; i = (i + 1) & mask_) {
       const Entry& e = entries_[i];
       if (e.value == kNone) {
         return kNone;
       }
       if (e.key.addresses == k.addresses && e.key.rest == k.rest) {
+        last_ = i;
         return e.value;
       }
     }
@@ -65,7 +74,7 @@ class FlowTable {
     x ^= x >> 32;
     return static_cast<std::size_t>(x) & mask_;
   }
-  void place(const Entry& e);
+  std::size_t place(const Entry& e);  // returns the slot
   std::size_t position(const Packed& k) const;
   void grow();
 
@@ -73,6 +82,7 @@ class FlowTable {
   std::size_t mask_ = 0;
   std::size_t size_ = 0;
   std::uint64_t seed_ = 0;
+  mutable std::size_t last_ = 0;  // a hint only (find()), masked before use
 };
 
 }  // namespace ip4ref::fast
