@@ -2,6 +2,7 @@
 // defaults. Engines are sized by this at construction.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -32,5 +33,13 @@ struct ReassemblyConfig {
 
   bool operator==(const ReassemblyConfig&) const = default;
 };
+
+// The configuration an engine runs with: a low threshold above the high one
+// would make eviction meaningless, so it is lowered to the high one. Every
+// native engine's constructor and reset() apply this, so config() agrees.
+inline ReassemblyConfig effective(ReassemblyConfig config) {
+  config.low_threshold = std::min(config.low_threshold, config.high_threshold);
+  return config;
+}
 
 }  // namespace ip4ref

@@ -76,13 +76,6 @@ bool needs_ownership(Policy p) {
   return p == Policy::kWindows || p == Policy::kSolaris;
 }
 
-// As the reference: a low threshold above the high one would make eviction
-// meaningless.
-ReassemblyConfig clamped(ReassemblyConfig config) {
-  config.low_threshold = std::min(config.low_threshold, config.high_threshold);
-  return config;
-}
-
 // Rule 2, in the reference's order: Ipv4View::parse's checks, then the
 // header checksum, then the options. kCount when the packet is well formed;
 // `header_length` and `total_length` are set from the first two checks on.
@@ -124,17 +117,21 @@ Reason check_packet(Bytes packet, std::size_t& header_length, std::size_t& total
 }  // namespace
 
 ReassemblyTable::ReassemblyTable(const ReassemblyConfig& config)
-    : config_(clamped(config)),
+    : config_(effective(config)),
       layouts_{BufferLayout::make(kSmallCapacity, needs_ownership(config.policy)),
                BufferLayout::make(kLargeCapacity, needs_ownership(config.policy)),
                BufferLayout::make(kHugeCapacity, needs_ownership(config.policy))},
       pool_(class_bytes(needs_ownership(config.policy))) {}
 
 ReassemblyTable::~ReassemblyTable() {
+  remove_all();
+}
+
+void ReassemblyTable::remove_all() {
   while (arena_.size() != 0) {
     const std::uint32_t index = arena_.oldest();
-    pool_.release(arena_[index].buffer_class, arena_[index].buffer);
-    arena_.destroy(index);
+    const std::uint8_t buffer_class = arena_[index].buffer_class;
+    pool_.release(buffer_class, remove(index));
   }
 }
 
@@ -142,14 +139,10 @@ bool ReassemblyTable::reset(const ReassemblyConfig& config) {
   if (needs_ownership(config.policy) != needs_ownership(config_.policy)) {
     return false;  // layouts_ and pool_ were sized for the other kind
   }
-  while (arena_.size() != 0) {
-    const std::uint32_t index = arena_.oldest();
-    const std::uint8_t buffer_class = arena_[index].buffer_class;
-    pool_.release(buffer_class, remove(index));
-  }
+  remove_all();
   stats_ = ReassemblyStats{};
   next_creation_ = 0;
-  config_ = clamped(config);
+  config_ = effective(config);
   return true;
 }
 

@@ -76,6 +76,8 @@ class ReassemblyTable final : public ReassemblyEngine {
   void discard(std::uint32_t index, Reason reason, EventSink& sink);
   // Removes the datagram; returns its buffer, which the caller releases.
   std::uint8_t* remove(std::uint32_t index);
+  // Removes every datagram, buffers back to the pool (no events).
+  void remove_all();
 
   const BufferLayout& layout(const Datagram& d) const { return layouts_[d.buffer_class]; }
   BufferView view(const Datagram& d) const { return BufferView::of(d.buffer, layout(d)); }

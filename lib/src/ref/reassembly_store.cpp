@@ -25,22 +25,16 @@ struct ReassemblyStore::Fragment {
 
 namespace {
 
-// A low threshold above the high one would make eviction meaningless.
-ReassemblyConfig clamped(ReassemblyConfig config) {
-  config.low_threshold = std::min(config.low_threshold, config.high_threshold);
-  return config;
-}
-
 FragmentKey key_of(const Ipv4View& v) {
   return FragmentKey{v.source(), v.destination(), v.protocol(), v.identification()};
 }
 
 }  // namespace
 
-ReassemblyStore::ReassemblyStore(const ReassemblyConfig& config) : config_(clamped(config)) {}
+ReassemblyStore::ReassemblyStore(const ReassemblyConfig& config) : config_(effective(config)) {}
 
 bool ReassemblyStore::reset(const ReassemblyConfig& config) {
-  config_ = clamped(config);
+  config_ = effective(config);
   entries_.clear();
   by_key_.clear();
   stats_ = ReassemblyStats{};
