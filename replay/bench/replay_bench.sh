@@ -8,7 +8,9 @@
 #    addresses 192.0.2.0/24 -> 198.51.100.0/24), and fragments them with
 #    `ip4ref fragment --mtu MTU --order random`;
 # 3. checks ip4ref rebuilds every datagram, then runs, each REPEAT times
-#    (the run with the least CPU time kept): ip4ref replay --engine fast on
+#    (the run with the least CPU time kept; after the first row the commands
+#    take turns, one run each per round, so a change in the machine's load
+#    reaches every row alike): ip4ref replay --engine fast on
 #    the capture as it was just written (small page-cache folios: the
 #    mapping costs one page-table entry per 4 KiB), then, after dropping
 #    the capture from the page cache and reading it back (as a capture read
@@ -84,26 +86,39 @@ def run(cmd):
         sys.exit(f"replay_bench: {' '.join(cmd)} failed ({p.returncode}): {p.stderr.decode()[:500]}")
     return p.stdout
 
+def run_once(cmd):
+    """(CPU, user, sys, wall) seconds of one run of cmd; CPU = user + sys of
+    the process itself, from wait4()."""
+    pid = os.fork()
+    if pid == 0:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        try:
+            os.execvp(cmd[0], cmd)
+        finally:
+            os._exit(127)
+    t0 = time.perf_counter()
+    _, status, ru = os.wait4(pid, 0)
+    wall = time.perf_counter() - t0
+    if status != 0:
+        sys.exit(f"replay_bench: {' '.join(cmd)} failed (status {status})")
+    return (ru.ru_utime + ru.ru_stime, ru.ru_utime, ru.ru_stime, wall)
+
 def measure(cmd):
-    """Best of `repeat` runs by CPU time (user + sys of the process itself)."""
-    best = None
+    """Best of `repeat` runs by CPU time, back to back."""
+    return min((run_once(cmd) for _ in range(repeat)), key=lambda r: r[0])
+
+def measure_interleaved(cmds):
+    """Best of `repeat` runs by CPU time for every command, the commands
+    taking turns (round r runs each once), so that a change in the machine's
+    load during the run (its neighbours on the host) reaches ip4ref's rows
+    and tshark's alike instead of only the rows that happened to run then."""
+    best = [None] * len(cmds)
     for _ in range(repeat):
-        pid = os.fork()
-        if pid == 0:
-            null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, 1)
-            os.dup2(null, 2)
-            try:
-                os.execvp(cmd[0], cmd)
-            finally:
-                os._exit(127)
-        t0 = time.perf_counter()
-        _, status, ru = os.wait4(pid, 0)
-        wall = time.perf_counter() - t0
-        if status != 0:
-            sys.exit(f"replay_bench: {' '.join(cmd)} failed (status {status})")
-        r = (ru.ru_utime + ru.ru_stime, ru.ru_utime, ru.ru_stime, wall)
-        best = r if best is None or r[0] < best[0] else best
+        for i, cmd in enumerate(cmds):
+            r = run_once(cmd)
+            best[i] = r if best[i] is None or r[0] < best[i][0] else best[i]
     return best
 
 def reread(path):
@@ -124,21 +139,22 @@ if summary["datagrams_rebuilt"] != n:
 fast = [tool, "replay", capture, "--quiet", "--engine", "fast"]
 rows = [("ip4ref replay --engine fast, capture as just written", measure(fast))]
 reread(capture)
-rows += [("ip4ref replay --engine fast", measure(fast)),
-         ("ip4ref replay --engine ref", measure([tool, "replay", capture, "--quiet", "--engine", "ref"])),
-         ("ip4ref replay --engine fast --reader libpcap",
-          measure(fast + ["--reader", "libpcap"])),
-         ("cat X > /dev/null (reading the octets, nothing else)", measure(["cat", capture]))]
-tshark = shutil.which("tshark")
 quiet_label = "tshark -q -r X -o ip.defragment:TRUE -z io,stat,0"
+commands = [("ip4ref replay --engine fast", fast),
+            ("ip4ref replay --engine ref", [tool, "replay", capture, "--quiet", "--engine", "ref"]),
+            ("ip4ref replay --engine fast --reader libpcap", fast + ["--reader", "libpcap"]),
+            ("cat X > /dev/null (reading the octets, nothing else)", ["cat", capture])]
+tshark = shutil.which("tshark")
 if tshark:
-    rows.append(("tshark -r X -o ip.defragment:TRUE",
-                 measure([tshark, "-r", capture, "-o", "ip.defragment:TRUE"])))
+    commands.append(("tshark -r X -o ip.defragment:TRUE",
+                     [tshark, "-r", capture, "-o", "ip.defragment:TRUE"]))
     # The same dissection and reassembly without the line per packet (-q
     # alone would skip dissection; a tap keeps it): the measure that favours
     # tshark most.
-    rows.append((quiet_label, measure([tshark, "-q", "-r", capture, "-o",
-                                       "ip.defragment:TRUE", "-z", "io,stat,0"])))
+    commands.append((quiet_label, [tshark, "-q", "-r", capture, "-o",
+                                   "ip.defragment:TRUE", "-z", "io,stat,0"]))
+rows += list(zip([label for label, _ in commands],
+                 measure_interleaved([cmd for _, cmd in commands])))
 
 def rate(seconds):
     return packets / seconds if seconds > 0 else float("inf")
@@ -149,7 +165,8 @@ if tshark:
 lines = [f"Capture: {n} UDP datagrams of {size} octets fragmented at MTU {mtu} "
          f"(random order): {packets} packets, {os.path.getsize(capture)} octets, in the page "
          f"cache: the first row as the capture was written, the others after it was dropped "
-         f"from the cache and read back. Best of {repeat} runs (by CPU time) for every command.",
+         f"from the cache and read back. Best of {repeat} runs (by CPU time) for every command; the commands after the first "
+         f"take turns, one run each per round.",
          "",
          "| command | packets/s (CPU) | packets/s (wall) | x tshark (CPU) | x tshark -q (CPU) "
          "| x tshark (wall) | user ms | sys ms |",
