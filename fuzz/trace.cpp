@@ -503,6 +503,9 @@ void encode_record(const Record& record, std::vector<std::uint8_t>& out) {
 
 std::vector<std::uint8_t> encode(const Trace& trace) {
   std::vector<std::uint8_t> out;
+  // Most records are fragment specs: room for those up front (the mutator
+  // encodes once per fuzz exec).
+  out.reserve(kHeaderSize + trace.records.size() * (1 + kFragmentBodySize));
   write_config(trace.config, out);
   for (const Record& r : trace.records) {
     encode_record(r, out);
