@@ -168,6 +168,7 @@ class Lockstep {
   ReassemblyEngine* ref_ = nullptr;        // owned by the process's EnginePair
   ReassemblyEngine* candidate_ = nullptr;  // nullptr: the candidate refused the config
   trace::TraceClock clock_;
+  std::optional<Instant> ref_next_expiry_;  // after the current record
   std::uint64_t next_creation_ = 0;
   std::size_t index_ = 0;
   bool keep_ref_events_ = false;
