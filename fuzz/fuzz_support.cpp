@@ -193,8 +193,8 @@ std::optional<std::string> check_delivered(const RecordedEvent& e) {
 
 std::optional<FragmentKey> fragment_key(Bytes packet) {
   const auto view = Ipv4View::parse(packet);
-  // parse_options builds a vector: asked last.
-  if (!view || !view->is_fragment() || !view->checksum_ok() || !parse_options(view->options())) {
+  if (!view || !view->checksum_ok() || !options_well_formed(view->options()) ||
+      !view->is_fragment()) {
     return std::nullopt;
   }
   return FragmentKey{view->source(), view->destination(), view->protocol(), view->identification()};

@@ -55,7 +55,7 @@ void ReassemblyStore::push(Bytes packet, Instant now, EventSink& sink) {
     drop(Reason::kBadChecksum, false, sink);
     return;
   }
-  if (!parse_options(view->options())) {
+  if (!options_well_formed(view->options())) {
     drop(Reason::kBadOptions, false, sink);
     return;
   }
