@@ -193,7 +193,8 @@ std::optional<std::string> check_delivered(const RecordedEvent& e) {
 
 std::optional<FragmentKey> fragment_key(Bytes packet) {
   const auto view = Ipv4View::parse(packet);
-  if (!view || !view->checksum_ok() || !parse_options(view->options()) || !view->is_fragment()) {
+  if (!view || !view->checksum_ok() || !options_well_formed(view->options()) ||
+      !view->is_fragment()) {
     return std::nullopt;
   }
   return FragmentKey{view->source(), view->destination(), view->protocol(), view->identification()};
@@ -231,10 +232,73 @@ void EnginePair::finish() {
   }
 }
 
+// ---------------------------------------------------------------- ReusedLog
+
+RecordedEvent& ReusedLog::next() {
+  if (size_ == slots_.size()) {
+    slots_.emplace_back();
+  }
+  RecordedEvent& r = slots_[size_++];
+  r.kind = RecordedEvent::Kind::kDropped;
+  r.key = FragmentKey{};
+  r.reason = Reason::kCount;
+  r.fragment_count = 0;
+  r.first_fragment_seen = false;
+  r.bytes.clear();
+  return r;
+}
+
+// The same fields EventLog (events.cpp) records.
+void ReusedLog::on_delivered(const Delivered& e) {
+  RecordedEvent& r = next();
+  r.kind = RecordedEvent::Kind::kDelivered;
+  r.key = e.key;
+  r.fragment_count = e.fragment_count;
+  r.bytes.assign(e.datagram.begin(), e.datagram.end());
+}
+
+void ReusedLog::on_dropped(const Dropped& e) {
+  RecordedEvent& r = next();
+  r.kind = RecordedEvent::Kind::kDropped;
+  r.reason = e.reason;
+}
+
+void ReusedLog::on_discarded(const Discarded& e) {
+  RecordedEvent& r = next();
+  r.kind = RecordedEvent::Kind::kDiscarded;
+  r.key = e.key;
+  r.reason = e.reason;
+  r.first_fragment_seen = e.first_fragment_seen;
+  r.bytes.assign(e.quote.begin(), e.quote.end());
+}
+
 // ---------------------------------------------------------------- Lockstep
 
+struct Lockstep::Scratch {
+  ReusedLog ref_log;
+  ReusedLog candidate_log;
+  std::vector<std::uint8_t> packet;
+  std::vector<Shadow> shadow;  // datagrams in progress, in no particular order
+  std::vector<Shadow> due;     // find_due()
+  bool in_use = false;
+};
+
+namespace {
+
+Lockstep::Scratch& lockstep_scratch() {
+  static Lockstep::Scratch scratch;
+  return scratch;
+}
+
+}  // namespace
+
 Lockstep::Lockstep(const trace::Trace& trace, bool keep_ref_events)
-    : trace_(trace), keep_ref_events_(keep_ref_events) {
+    : trace_(trace), scratch_(lockstep_scratch()), keep_ref_events_(keep_ref_events) {
+  if (scratch_.in_use) {
+    report("harness-nested-lockstep", "ip4ref-fuzz: a Lockstep runs while another one does");
+  }
+  scratch_.in_use = true;
+  scratch_.shadow.clear();
   EnginePair& engines = EnginePair::instance();
   engines.prepare(trace.config);
   ref_ = &engines.ref();
@@ -243,6 +307,11 @@ Lockstep::Lockstep(const trace::Trace& trace, bool keep_ref_events)
 
 Lockstep::~Lockstep() {
   EnginePair::instance().finish();
+  scratch_.ref_log.clear();
+  scratch_.candidate_log.clear();
+  scratch_.shadow.clear();
+  scratch_.due.clear();
+  scratch_.in_use = false;
 }
 
 void Lockstep::run() {
@@ -291,7 +360,7 @@ void Lockstep::check_names() {
 // name round-trips and it prints (see check_names()).
 void Lockstep::check_event_names() {
   static std::bitset<3 * (kReasonCount + 1)> checked;
-  for (const RecordedEvent& e : ref_log_.events()) {
+  for (const RecordedEvent& e : scratch_.ref_log.events()) {
     const std::size_t slot = static_cast<std::size_t>(e.kind) * (kReasonCount + 1) +
                              std::min(static_cast<std::size_t>(e.reason), kReasonCount);
     if (checked[slot]) {
@@ -317,28 +386,34 @@ void Lockstep::step(const trace::Record& record) {
     clock_.rewind(r->ns);
     return;
   }
-  const std::vector<FragmentKey> due = due_now();
+  find_due();
   std::optional<FragmentKey> fragment;
-  ref_log_.clear();
-  candidate_log_.clear();
+  ReusedLog& ref_log = scratch_.ref_log;
+  ReusedLog& candidate_log = scratch_.candidate_log;
+  ref_log.clear();
+  candidate_log.clear();
   if (std::holds_alternative<trace::Expire>(record)) {
-    ref_->expire(clock_.now(), ref_log_);
+    ref_->expire(clock_.now(), ref_log);
     if (candidate_) {
-      candidate_->expire(clock_.now(), candidate_log_);
+      candidate_->expire(clock_.now(), candidate_log);
     }
   } else {
-    trace::expand_into(record, packet_);
-    ref_->push(packet_, clock_.now(), ref_log_);
+    std::vector<std::uint8_t>& packet = scratch_.packet;
+    trace::expand_into(record, packet);
+    ref_->push(packet, clock_.now(), ref_log);
     if (candidate_) {
-      candidate_->push(packet_, clock_.now(), candidate_log_);
+      candidate_->push(packet, clock_.now(), candidate_log);
     }
-    fragment = fragment_key(packet_);
+    fragment = fragment_key(packet);
   }
+  // ref's next_expiry() scans its whole list: asked once per record, for
+  // both the comparison and the invariant.
+  ref_next_expiry_ = ref_->next_expiry();
   compare();
-  check_model(!std::holds_alternative<trace::Expire>(record), fragment, due);
+  check_model(!std::holds_alternative<trace::Expire>(record), fragment);
   check_event_names();
   if (keep_ref_events_) {
-    ref_history_.insert(ref_history_.end(), ref_log_.events().begin(), ref_log_.events().end());
+    ref_history_.insert(ref_history_.end(), ref_log.events().begin(), ref_log.events().end());
   }
 }
 
@@ -361,10 +436,13 @@ void Lockstep::compare() {
   // reassembly_engine.h): all of it for ref and fast, delivered datagrams and
   // little else for adapters and plug-ins.
   const std::uint32_t caps = candidate_->capabilities();
+  const auto ref_events = scratch_.ref_log.events();
+  const auto candidate_events = scratch_.candidate_log.events();
   if (caps == kCapNative) {
-    compare_events(ref_log_.events(), candidate_log_.events());
+    compare_events(ref_events, candidate_events);
   } else {
-    compare_events(observable(ref_log_.events(), caps), observable(candidate_log_.events(), caps));
+    compare_events(observable({ref_events.begin(), ref_events.end()}, caps),
+                   observable({candidate_events.begin(), candidate_events.end()}, caps));
   }
   if ((caps & kCapStats) != 0 && ref_->stats() != candidate_->stats()) {
     const std::string field = first_stats_difference(ref_->stats(), candidate_->stats());
@@ -372,13 +450,13 @@ void Lockstep::compare() {
          "stats differ\nref:\n" + to_string(ref_->stats()) + "\n" + std::string(candidate_name()) +
              ":\n" + to_string(candidate_->stats()));
   }
-  if ((caps & IP4REF_CAP_NEXT_EXPIRY) != 0 && ref_->next_expiry() != candidate_->next_expiry()) {
+  if ((caps & IP4REF_CAP_NEXT_EXPIRY) != 0 && ref_next_expiry_ != candidate_->next_expiry()) {
     fail(pair() + "next-expiry-difference", "next_expiry() differs");
   }
 }
 
-void Lockstep::compare_events(const std::vector<RecordedEvent>& a,
-                              const std::vector<RecordedEvent>& b) {
+void Lockstep::compare_events(std::span<const RecordedEvent> a,
+                              std::span<const RecordedEvent> b) {
   const std::size_t n = std::min(a.size(), b.size());
   for (std::size_t i = 0; i < n; ++i) {
     if (a[i] == b[i]) {
@@ -399,36 +477,52 @@ void Lockstep::compare_events(const std::vector<RecordedEvent>& a,
   }
 }
 
-std::vector<FragmentKey> Lockstep::due_now() const {
-  std::vector<std::pair<const FragmentKey*, const Shadow*>> due;
-  for (const auto& [key, s] : shadow_) {
+void Lockstep::find_due() {
+  std::vector<Shadow>& due = scratch_.due;
+  due.clear();
+  for (const Shadow& s : scratch_.shadow) {
     if (s.deadline <= clock_.now()) {
-      due.emplace_back(&key, &s);
+      due.push_back(s);
     }
   }
-  std::sort(due.begin(), due.end(), [](const auto& x, const auto& y) {
-    return x.second->deadline != y.second->deadline ? x.second->deadline < y.second->deadline
-                                                    : x.second->creation < y.second->creation;
+  std::sort(due.begin(), due.end(), [](const Shadow& x, const Shadow& y) {
+    return x.deadline != y.deadline ? x.deadline < y.deadline : x.creation < y.creation;
   });
-  std::vector<FragmentKey> keys;
-  for (const auto& d : due) {
-    keys.push_back(*d.first);
-  }
-  return keys;
 }
 
-void Lockstep::check_model(bool packet, const std::optional<FragmentKey>& fragment,
-                           const std::vector<FragmentKey>& due) {
-  const auto& events = ref_log_.events();
+auto Lockstep::find_shadow(const FragmentKey& key) const -> const Shadow* {
+  for (const Shadow& s : scratch_.shadow) {
+    if (s.key == key) {
+      return &s;
+    }
+  }
+  return nullptr;
+}
+
+// Keys are unique in the model; the order of its entries does not matter.
+void Lockstep::erase_shadow(const FragmentKey& key) {
+  std::vector<Shadow>& shadow = scratch_.shadow;
+  for (std::size_t i = 0; i < shadow.size(); ++i) {
+    if (shadow[i].key == key) {
+      shadow[i] = shadow.back();
+      shadow.pop_back();
+      return;
+    }
+  }
+}
+
+void Lockstep::check_model(bool packet, const std::optional<FragmentKey>& fragment) {
+  const auto events = scratch_.ref_log.events();
+  const std::vector<Shadow>& due = scratch_.due;
   // Expiry first: exactly the due datagrams, in deadline order.
   for (std::size_t i = 0; i < due.size(); ++i) {
     if (i >= events.size() || events[i].kind != RecordedEvent::Kind::kDiscarded ||
-        events[i].reason != Reason::kTimeout || events[i].key != due[i]) {
-      fail("ref-invariant-timeout-order", "expected timeout of " + to_string(due[i]));
+        events[i].reason != Reason::kTimeout || events[i].key != due[i].key) {
+      fail("ref-invariant-timeout-order", "expected timeout of " + to_string(due[i].key));
     }
-    shadow_.erase(due[i]);
+    erase_shadow(due[i].key);
   }
-  const bool existed = fragment && shadow_.count(*fragment) != 0;
+  const bool existed = fragment && find_shadow(*fragment) != nullptr;
   bool touched = false;
   bool touched_by_drop = false;
   for (std::size_t i = due.size(); i < events.size(); ++i) {
@@ -444,16 +538,18 @@ void Lockstep::check_model(bool packet, const std::optional<FragmentKey>& fragme
     }
     if (e.kind == RecordedEvent::Kind::kDelivered) {
       check_delivery(e, fragment);
-    } else if (e.reason == Reason::kTimeout || shadow_.count(e.key) == 0) {
+    } else if (e.reason == Reason::kTimeout || find_shadow(e.key) == nullptr) {
       fail("ref-invariant-unexpected-discard", to_string(e));
     }
     touched = touched || (fragment && e.key == *fragment);
     if (e.kind == RecordedEvent::Kind::kDiscarded || fragment) {
-      shadow_.erase(e.key);
+      erase_shadow(e.key);
     }
   }
   if (fragment && !existed && !touched) {
-    shadow_[*fragment] = Shadow{clock_.now() + trace_.config.timeout, next_creation_++};
+    // Not in the model before this push, and nothing above added it back.
+    scratch_.shadow.push_back(
+        Shadow{*fragment, clock_.now() + trace_.config.timeout, next_creation_++});
   }
   check_gauges();
 }
@@ -464,14 +560,14 @@ void Lockstep::check_delivery(const RecordedEvent& e, const std::optional<Fragme
   }
   if (!fragment) {
     // An unfragmented packet passes straight through, as its [0, total length).
-    const auto view = Ipv4View::parse(packet_);
+    const auto view = Ipv4View::parse(scratch_.packet);
     if (!view ||
         !std::equal(e.bytes.begin(), e.bytes.end(), view->bytes().begin(), view->bytes().end())) {
       fail("ref-invariant-passthrough-changed", "");
     }
     return;
   }
-  if (e.key != *fragment || shadow_.count(e.key) == 0) {
+  if (e.key != *fragment || find_shadow(e.key) == nullptr) {
     fail("ref-invariant-delivered-unknown-datagram", to_string(e));
   }
   if (trace_.config.strip_options && e.bytes[0] != 0x45) {
@@ -489,21 +585,22 @@ void Lockstep::check_gauges() {
   if (s.charge > trace_.config.high_threshold || s.peak_charge > trace_.config.high_threshold) {
     fail("ref-invariant-charge-above-high", "charge " + std::to_string(s.charge));
   }
-  if (s.datagrams_in_progress != shadow_.size()) {
+  const std::vector<Shadow>& shadow = scratch_.shadow;
+  if (s.datagrams_in_progress != shadow.size()) {
     fail("ref-invariant-datagrams-in-progress", "engine " +
                                                     std::to_string(s.datagrams_in_progress) +
-                                                    ", model " + std::to_string(shadow_.size()));
+                                                    ", model " + std::to_string(shadow.size()));
   }
   if (s.charge < s.datagrams_in_progress * ReassemblyConfig::kDatagramCharge) {
     fail("ref-invariant-charge-below-datagrams", "");
   }
   std::optional<Instant> earliest;
-  for (const auto& [key, sh] : shadow_) {
+  for (const Shadow& sh : shadow) {
     if (!earliest || sh.deadline < *earliest) {
       earliest = sh.deadline;
     }
   }
-  if (ref_->next_expiry() != earliest) {
+  if (ref_next_expiry_ != earliest) {
     fail("ref-invariant-next-expiry-not-earliest-deadline", "");
   }
 }

@@ -9,9 +9,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -88,6 +88,28 @@ class EnginePair {
   std::array<Slot, kAllPolicies.size()> slots_;
 };
 
+// An EventSink that records events like EventLog, into storage it keeps:
+// clear() forgets the events but not their slots, so a slot's octet buffer
+// is reused by the next event put there. Lockstep keeps two of these for the
+// life of the process (an EventLog allocated a RecordedEvent and its octets
+// for every event: under ASan, each allocation and free costs a stack trace).
+// The events are equal to what EventLog records for the same calls.
+class ReusedLog final : public EventSink {
+ public:
+  void on_delivered(const Delivered& e) override;
+  void on_dropped(const Dropped& e) override;
+  void on_discarded(const Discarded& e) override;
+  std::span<const RecordedEvent> events() const { return {slots_.data(), size_}; }
+  void clear() { size_ = 0; }
+
+ private:
+  // The next slot, reset to a default RecordedEvent (its octets' capacity kept).
+  RecordedEvent& next();
+
+  std::vector<RecordedEvent> slots_;
+  std::size_t size_ = 0;
+};
+
 // ref and the candidate in lockstep over a trace. After every record it
 // compares both engines' events, stats and next_expiry(), and checks the
 // contract on ref's behaviour against a shadow model of which datagrams are in
@@ -113,33 +135,40 @@ class Lockstep {
   void run();
   const std::vector<RecordedEvent>& ref_events() const { return ref_history_; }
 
- private:
+  // One datagram in progress in the shadow model.
   struct Shadow {
+    FragmentKey key;
     Instant deadline;
     std::uint64_t creation = 0;
   };
+  // What a Lockstep reuses from one input to the next (one per process;
+  // Lockstep empties it when it starts and ends): the event logs, the packet
+  // buffer, the shadow model and the datagrams due. Capacity only: it stops
+  // growing once the largest input has run, so an input frees what it
+  // allocates (libFuzzer re-runs an input that does not, to look for a leak).
+  struct Scratch;
 
+ private:
   void step(const trace::Record& record);
   void compare();
-  void compare_events(const std::vector<RecordedEvent>& a, const std::vector<RecordedEvent>& b);
+  void compare_events(std::span<const RecordedEvent> a, std::span<const RecordedEvent> b);
   std::string pair() const;  // "ref-fast-": the prefix of difference signatures
-  void check_model(bool packet, const std::optional<FragmentKey>& fragment,
-                   const std::vector<FragmentKey>& due);
+  void check_model(bool packet, const std::optional<FragmentKey>& fragment);
   void check_delivery(const RecordedEvent& e, const std::optional<FragmentKey>& fragment);
   void check_gauges();
   void check_names();
   void check_event_names();
-  std::vector<FragmentKey> due_now() const;
+  void find_due();  // fills scratch_.due: shadows with deadline <= now, in expiry order
+  const Shadow* find_shadow(const FragmentKey& key) const;
+  void erase_shadow(const FragmentKey& key);
   [[noreturn]] void fail(std::string_view signature, std::string_view why);
 
   const trace::Trace& trace_;
+  Scratch& scratch_;
   ReassemblyEngine* ref_ = nullptr;        // owned by the process's EnginePair
   ReassemblyEngine* candidate_ = nullptr;  // nullptr: the candidate refused the config
   trace::TraceClock clock_;
-  std::vector<std::uint8_t> packet_;
-  EventLog ref_log_;
-  EventLog candidate_log_;
-  std::map<FragmentKey, Shadow> shadow_;
+  std::optional<Instant> ref_next_expiry_;  // after the current record
   std::uint64_t next_creation_ = 0;
   std::size_t index_ = 0;
   bool keep_ref_events_ = false;

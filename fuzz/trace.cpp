@@ -376,7 +376,11 @@ void expand_spec(const FragmentSpec& s, std::vector<std::uint8_t>& out) {
   const Bytes options = options_octets(s.options);
   const std::size_t hl = kIpv4MinHeader + options.size();
   const std::size_t length = std::min<std::size_t>(s.length, max_fragment_length(s.options));
-  out.assign(hl + length, 0);
+  // Every octet is written below: the header's fields over zeros, the
+  // payload by fill_payload (so the payload is not zeroed first: a 64 KiB
+  // fragment would be written twice).
+  out.resize(hl + length);
+  std::fill(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(hl), std::uint8_t{0});
   const MutableBytes b{out};
   const FragmentKey key = flow_key(s.flow);
   b[ipv4_field::kVersionIhl] = static_cast<std::uint8_t>(0x40 | (hl / 4));
@@ -503,6 +507,9 @@ void encode_record(const Record& record, std::vector<std::uint8_t>& out) {
 
 std::vector<std::uint8_t> encode(const Trace& trace) {
   std::vector<std::uint8_t> out;
+  // Most records are fragment specs: room for those up front (the mutator
+  // encodes once per fuzz exec).
+  out.reserve(kHeaderSize + trace.records.size() * (1 + kFragmentBodySize));
   write_config(trace.config, out);
   for (const Record& r : trace.records) {
     encode_record(r, out);

@@ -379,6 +379,7 @@ TEST_P(ParseOptionsFailure, RefusedAsBadOptions) {
   const auto options = parse_options(GetParam().area);
   ASSERT_FALSE(options);
   EXPECT_EQ(options.error(), Reason::kBadOptions);
+  EXPECT_FALSE(options_well_formed(GetParam().area));
 }
 
 INSTANTIATE_TEST_SUITE_P(Areas, ParseOptionsFailure, testing::ValuesIn(kBadOptionAreas),
@@ -401,6 +402,35 @@ TEST(ParseOptions, EveryTwoOctetAreaIsRefusedOrReadInBounds) {
       }
     }
   }
+}
+
+// options_well_formed is parse_options' verdict without the list: the same
+// on every area of up to three octets drawn from the octets that matter
+// (EOL, NOP, the lengths around 2 and the area's size, a long option type).
+TEST(OptionsWellFormed, AgreesWithParseOptionsOnEverySmallArea) {
+  const std::uint8_t interesting[] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x07, 0x44, 0x83, 0xff};
+  std::vector<Octets> areas = {{}};
+  std::vector<Octets> level = {{}};  // the areas of the length just made
+  for (std::size_t n = 0; n < 3; ++n) {
+    std::vector<Octets> next;
+    for (const Octets& a : level) {
+      for (const std::uint8_t octet : interesting) {
+        Octets longer = a;
+        longer.push_back(octet);
+        next.push_back(longer);
+      }
+    }
+    areas.insert(areas.end(), next.begin(), next.end());
+    level = next;
+  }
+  std::size_t accepted = 0;
+  for (const Octets& area : areas) {
+    const bool parsed = parse_options(area).has_value();
+    EXPECT_EQ(options_well_formed(area), parsed) << testing::PrintToString(area);
+    accepted += parsed ? 1 : 0;
+  }
+  EXPECT_GT(accepted, 0u);
+  EXPECT_LT(accepted, areas.size());
 }
 
 TEST(OptionsWireSize, PadsUpToAMultipleOfFour) {

@@ -127,6 +127,10 @@ struct Ipv4Option {
 // < 2, or runs past the end of the area.
 Result<std::vector<Ipv4Option>> parse_options(Bytes area);
 
+// True exactly when parse_options(area) succeeds, without building the list
+// (no allocation: the reassembly engines ask this of every packet).
+bool options_well_formed(Bytes area);
+
 // Octets the options occupy on the wire, padded up to a multiple of 4.
 std::size_t options_wire_size(const std::vector<Ipv4Option>& options);
 

@@ -55,7 +55,7 @@ void ReassemblyStore::push(Bytes packet, Instant now, EventSink& sink) {
     drop(Reason::kBadChecksum, false, sink);
     return;
   }
-  if (!parse_options(view->options())) {
+  if (!options_well_formed(view->options())) {
     drop(Reason::kBadOptions, false, sink);
     return;
   }
@@ -224,8 +224,9 @@ void ReassemblyStore::store(EntryIt it, const Fragment& f, EventSink& sink) {
     note_linux_header_state(e, f);
     if (f.range.begin == 0 && e.header.empty()) {
       e.header.assign(f.header.begin(), f.header.end());
-      e.quote = e.header;
       const Bytes first8 = f.payload.first(std::min<std::size_t>(8, f.payload.size()));
+      e.quote.reserve(e.header.size() + first8.size());
+      e.quote.assign(e.header.begin(), e.header.end());
       e.quote.insert(e.quote.end(), first8.begin(), first8.end());
     }
   }
@@ -260,7 +261,9 @@ void ReassemblyStore::deliver(EntryIt it, EventSink& sink) {
     discard(it, Reason::kOversize, sink);  // kernel ip_frag_reasm: "Oversized IP packet"
     return;
   }
-  std::vector<std::uint8_t> datagram = e.header;
+  std::vector<std::uint8_t> datagram;
+  datagram.reserve(e.header.size() + *e.total);  // room for the data appended below
+  datagram.assign(e.header.begin(), e.header.end());
   if (config_.strip_options) {
     datagram.resize(kIpv4MinHeader);
     datagram[0] = 0x45;  // version 4, IHL 5

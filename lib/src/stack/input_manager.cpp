@@ -84,7 +84,7 @@ void InputManager::ip_recv(Bytes packet, Instant now) {
     return drop_header(Reason::kBadChecksum);
   }
   // RFC 1122 3.2.1.8: options must be parseable (their lengths consistent).
-  if (!parse_options(ip.options())) {
+  if (!options_well_formed(ip.options())) {
     return drop_header(Reason::kBadOptions);
   }
   // RFC 1122 3.2.1.3: "A host MUST silently discard an incoming datagram

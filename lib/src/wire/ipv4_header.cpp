@@ -58,52 +58,58 @@ bool Ipv4View::checksum_ok() const {
 
 namespace {
 
-// RFC 791 3.1: "Case 2: An option-type octet, an option-length octet, and the
-// actual option-data octets. The option-length octet counts the option-type
-// octet and the option-length octet as well as the option-data octets."
-// Parses the option starting at area[at]; advances `at` past it.
-Result<Ipv4Option> parse_long_option(Bytes area, std::size_t& at) {
-  if (at + 1 >= area.size()) {
-    return Fail{Reason::kBadOptions};  // no length octet
-  }
-  const std::size_t length = area[at + 1];
-  if (length < 2 || length > area.size() - at) {
-    return Fail{Reason::kBadOptions};  // shorter than itself, or past the area
-  }
-  Ipv4Option option;
-  option.type = area[at];
-  const Bytes data = area.subspan(at + 2, length - 2);
-  option.data.assign(data.begin(), data.end());
-  at += length;
-  return option;
-}
-
-}  // namespace
-
-Result<std::vector<Ipv4Option>> parse_options(Bytes area) {
-  std::vector<Ipv4Option> options;
+// Walks an options area, calling on_option(type, data) for each option in
+// order (EOL included, then nothing after it). False when an option's length
+// octet is missing or wrong; the options before it have been seen.
+template <typename OnOption>
+bool walk_options(Bytes area, OnOption&& on_option) {
   std::size_t at = 0;
   while (at < area.size()) {
     const std::uint8_t type = area[at];
     // RFC 791 3.1 "End of Option List ... This option occupies only 1 octet;
     // it has no length octet." What follows it is padding.
     if (type == Ipv4Option::kEndOfList) {
-      options.push_back(Ipv4Option{type, {}});
-      break;
+      on_option(type, Bytes{});
+      return true;
     }
     // RFC 791 3.1 "No Operation ... This option occupies only 1 octet."
     if (type == Ipv4Option::kNoOperation) {
-      options.push_back(Ipv4Option{type, {}});
+      on_option(type, Bytes{});
       ++at;
       continue;
     }
-    auto option = parse_long_option(area, at);
-    if (!option) {
-      return Fail{option.error()};
+    // RFC 791 3.1: "Case 2: An option-type octet, an option-length octet, and
+    // the actual option-data octets. The option-length octet counts the
+    // option-type octet and the option-length octet as well as the
+    // option-data octets."
+    if (at + 1 >= area.size()) {
+      return false;  // no length octet
     }
-    options.push_back(std::move(*option));
+    const std::size_t length = area[at + 1];
+    if (length < 2 || length > area.size() - at) {
+      return false;  // shorter than itself, or past the area
+    }
+    on_option(type, area.subspan(at + 2, length - 2));
+    at += length;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::vector<Ipv4Option>> parse_options(Bytes area) {
+  std::vector<Ipv4Option> options;
+  const bool ok = walk_options(area, [&options](std::uint8_t type, Bytes data) {
+    options.push_back(Ipv4Option{type, {data.begin(), data.end()}});
+  });
+  if (!ok) {
+    return Fail{Reason::kBadOptions};
   }
   return options;
+}
+
+bool options_well_formed(Bytes area) {
+  return walk_options(area, [](std::uint8_t, Bytes) {});
 }
 
 // RFC 791 3.1 "Padding: ... used to ensure that the internet header ends on a
