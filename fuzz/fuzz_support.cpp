@@ -238,38 +238,19 @@ RecordedEvent& ReusedLog::next() {
   if (size_ == slots_.size()) {
     slots_.emplace_back();
   }
-  RecordedEvent& r = slots_[size_++];
-  r.kind = RecordedEvent::Kind::kDropped;
-  r.key = FragmentKey{};
-  r.reason = Reason::kCount;
-  r.fragment_count = 0;
-  r.first_fragment_seen = false;
-  r.bytes.clear();
-  return r;
+  return slots_[size_++];
 }
 
-// The same fields EventLog (events.cpp) records.
 void ReusedLog::on_delivered(const Delivered& e) {
-  RecordedEvent& r = next();
-  r.kind = RecordedEvent::Kind::kDelivered;
-  r.key = e.key;
-  r.fragment_count = e.fragment_count;
-  r.bytes.assign(e.datagram.begin(), e.datagram.end());
+  record_event(e, next());
 }
 
 void ReusedLog::on_dropped(const Dropped& e) {
-  RecordedEvent& r = next();
-  r.kind = RecordedEvent::Kind::kDropped;
-  r.reason = e.reason;
+  record_event(e, next());
 }
 
 void ReusedLog::on_discarded(const Discarded& e) {
-  RecordedEvent& r = next();
-  r.kind = RecordedEvent::Kind::kDiscarded;
-  r.key = e.key;
-  r.reason = e.reason;
-  r.first_fragment_seen = e.first_fragment_seen;
-  r.bytes.assign(e.quote.begin(), e.quote.end());
+  record_event(e, next());
 }
 
 // ---------------------------------------------------------------- Lockstep

@@ -93,7 +93,8 @@ class EnginePair {
 // is reused by the next event put there. Lockstep keeps two of these for the
 // life of the process (an EventLog allocated a RecordedEvent and its octets
 // for every event: under ASan, each allocation and free costs a stack trace).
-// The events are equal to what EventLog records for the same calls.
+// Both record through record_event() (events.h), so the events are equal to
+// what EventLog records for the same calls.
 class ReusedLog final : public EventSink {
  public:
   void on_delivered(const Delivered& e) override;
@@ -103,7 +104,8 @@ class ReusedLog final : public EventSink {
   void clear() { size_ = 0; }
 
  private:
-  // The next slot, reset to a default RecordedEvent (its octets' capacity kept).
+  // The next slot (record_event() overwrites every field; its octets'
+  // capacity is kept).
   RecordedEvent& next();
 
   std::vector<RecordedEvent> slots_;

@@ -335,10 +335,7 @@ const std::vector<std::uint8_t>& ramp_table() {
 }
 
 std::uint8_t splitmix64_low(std::uint64_t i) {
-  std::uint64_t z = i * 0x9e3779b97f4a7c15u;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-  return static_cast<std::uint8_t>(z ^ (z >> 31));
+  return static_cast<std::uint8_t>(splitmix64_mix(i * kSplitmixGamma));
 }
 
 const std::vector<std::uint8_t>& hash_table() {

@@ -51,6 +51,17 @@ inline constexpr std::size_t kHeaderSize = 23;
 inline constexpr std::uint8_t kTagExpire = 0x00;
 inline constexpr std::uint8_t kTagRawPacket = 0x01;
 inline constexpr std::uint8_t kTagFragment = 0x02;
+
+// splitmix64 (Steele, Lea and Flood, "Fast Splittable Pseudorandom Number
+// Generators", OOPSLA 2014): its increment and output function. The hash
+// fill pattern is the output function of i * kSplitmixGamma (fuzz/README.md);
+// the mutator's random source steps a state by kSplitmixGamma.
+inline constexpr std::uint64_t kSplitmixGamma = 0x9e3779b97f4a7c15u;
+constexpr std::uint64_t splitmix64_mix(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+  return z ^ (z >> 31);
+}
 inline constexpr std::uint8_t kTagAdvance = 0x03;
 inline constexpr std::uint8_t kTagRewind = 0x04;
 inline constexpr std::uint8_t kTags = 5;  // decode_lenient takes a tag mod 5

@@ -31,23 +31,16 @@ extern "C" __attribute__((weak)) std::size_t LLVMFuzzerMutate(std::uint8_t* data
 namespace ip4ref::trace {
 namespace {
 
-// The random source of one mutation: splitmix64 (Steele, Lea and Flood,
-// "Fast Splittable Pseudorandom Number Generators", OOPSLA 2014; the same
-// constants as the hash fill, fuzz/README.md). Every call gets a fresh seed
-// from libFuzzer, and std::mt19937 spent longer building its 624-word state
-// from that seed than most mutations take.
+// The random source of one mutation: splitmix64 (trace.h, as the hash
+// fill). Every call gets a fresh seed from libFuzzer, and std::mt19937 spent
+// longer building its 624-word state from that seed than most mutations take.
 class Rng {
  public:
   using result_type = std::uint64_t;
   explicit Rng(unsigned int seed) : state_(seed) {}
   static constexpr result_type min() { return 0; }
   static constexpr result_type max() { return ~result_type{0}; }
-  result_type operator()() {
-    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
-    return z ^ (z >> 31);
-  }
+  result_type operator()() { return splitmix64_mix(state_ += kSplitmixGamma); }
 
  private:
   std::uint64_t state_;

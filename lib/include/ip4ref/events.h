@@ -79,6 +79,14 @@ struct RecordedEvent {
 // One line, e.g. "Delivered 192.0.2.1>192.0.2.2 proto 17 id 0x1 len 1500 frags 2 sum 0x1a2b".
 std::string to_string(const RecordedEvent& e);
 
+// Makes r the record of e: every field is set (the ones e does not carry to
+// their defaults); r's octet buffer is reused, so a sink that keeps its
+// records can refill them without allocating (EventLog and the fuzz
+// harness's log both record through these).
+void record_event(const Delivered& e, RecordedEvent& r);
+void record_event(const Dropped& e, RecordedEvent& r);
+void record_event(const Discarded& e, RecordedEvent& r);
+
 // A sink that records every event (tests, the harness, the replay tool).
 class EventLog : public EventSink {
  public:

@@ -33,30 +33,43 @@ std::string to_string(const RecordedEvent& e) {
   return "?";
 }
 
-void EventLog::on_delivered(const Delivered& e) {
-  RecordedEvent r;
+void record_event(const Delivered& e, RecordedEvent& r) {
   r.kind = RecordedEvent::Kind::kDelivered;
   r.key = e.key;
+  r.reason = Reason::kCount;
   r.fragment_count = e.fragment_count;
+  r.first_fragment_seen = false;
   r.bytes.assign(e.datagram.begin(), e.datagram.end());
-  events_.push_back(std::move(r));
 }
 
-void EventLog::on_dropped(const Dropped& e) {
-  RecordedEvent r;
+void record_event(const Dropped& e, RecordedEvent& r) {
   r.kind = RecordedEvent::Kind::kDropped;
+  r.key = FragmentKey{};
   r.reason = e.reason;
-  events_.push_back(std::move(r));
+  r.fragment_count = 0;
+  r.first_fragment_seen = false;
+  r.bytes.clear();
 }
 
-void EventLog::on_discarded(const Discarded& e) {
-  RecordedEvent r;
+void record_event(const Discarded& e, RecordedEvent& r) {
   r.kind = RecordedEvent::Kind::kDiscarded;
   r.key = e.key;
   r.reason = e.reason;
+  r.fragment_count = 0;
   r.first_fragment_seen = e.first_fragment_seen;
   r.bytes.assign(e.quote.begin(), e.quote.end());
-  events_.push_back(std::move(r));
+}
+
+void EventLog::on_delivered(const Delivered& e) {
+  record_event(e, events_.emplace_back());
+}
+
+void EventLog::on_dropped(const Dropped& e) {
+  record_event(e, events_.emplace_back());
+}
+
+void EventLog::on_discarded(const Discarded& e) {
+  record_event(e, events_.emplace_back());
 }
 
 }  // namespace ip4ref

@@ -225,10 +225,8 @@ InsertOutcome insert_windows_like(DatagramEntry& e, const IncomingFragment& f,
   return InsertOutcome::kAccepted;
 }
 
-// Room for the first few entries of the list the policy keeps, in one
-// allocation: grown from empty a fragment at a time, a vector is reallocated
-// at 1, 2 and 4 entries (each an allocation, which the fuzz targets pay for
-// under ASan). Changes no content.
+}  // namespace
+
 void reserve_bookkeeping(Policy policy, DatagramEntry& e) {
   constexpr std::size_t kFirstEntries = 8;
   if (policy == Policy::kLinux) {
@@ -237,8 +235,6 @@ void reserve_bookkeeping(Policy policy, DatagramEntry& e) {
     e.held.reserve(kFirstEntries);
   }
 }
-
-}  // namespace
 
 bool intersects_held(const DatagramEntry& entry, Span range) {
   return entry.have.any(first_block(range), end_block(range));
@@ -249,7 +245,6 @@ bool complete(const DatagramEntry& entry) {
 }
 
 InsertOutcome insert_fragment(Policy policy, DatagramEntry& entry, const IncomingFragment& f) {
-  reserve_bookkeeping(policy, entry);
   switch (policy) {
     case Policy::kLinux:
       return insert_linux(entry, f);

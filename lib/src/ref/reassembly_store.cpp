@@ -141,6 +141,7 @@ auto ReassemblyStore::find_or_create(const Fragment& f, Instant now, EventSink& 
   e.creation = next_creation_++;
   e.deadline = now + config_.timeout;  // DESIGN.md: never refreshed
   e.charge = ReassemblyConfig::kDatagramCharge;
+  reserve_bookkeeping(config_.policy, e);
   stats_.charge += e.charge;
   stats_.peak_charge = std::max(stats_.peak_charge, stats_.charge);
   stats_.datagrams_in_progress = entries_.size();
