@@ -71,5 +71,22 @@ TEST(BlockBitmap, SetRangeSetsExactlyTheRangeAndCountsNewBits) {
   }
 }
 
+// fill_range (the store's path for a range known to be clear) sets exactly
+// the range, like set_range, on any table: it only ORs words in.
+TEST(BlockBitmap, FillRangeSetsExactlyTheRange) {
+  for (const Table& before : patterns()) {
+    for (std::size_t b0 = 0; b0 <= kBits; ++b0) {
+      for (std::size_t b1 = b0; b1 <= kBits; ++b1) {
+        Table t = before;
+        fill_range(t.data(), b0, b1);
+        for (std::size_t b = 0; b < kBits; ++b) {
+          const bool inside = b >= b0 && b < b1;
+          ASSERT_EQ(held(t, b), inside || held(before, b)) << b0 << ".." << b1 << " bit " << b;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ip4ref::fast

@@ -66,8 +66,10 @@ struct WordSpan {
   std::uint64_t tail;  // mask of word w1
 };
 constexpr WordSpan word_span(std::size_t b0, std::size_t b1) {
+  // (kWordBits - b1 % kWordBits) % kWordBits == (0 - b1) % kWordBits: the
+  // bits above (b1 - 1) % 64, none when b1 is a multiple of 64.
   return WordSpan{b0 / kWordBits, (b1 - 1) / kWordBits, ~std::uint64_t{0} << (b0 % kWordBits),
-                  ~std::uint64_t{0} >> (kWordBits - 1 - (b1 - 1) % kWordBits)};
+                  ~std::uint64_t{0} >> ((0 - b1) % kWordBits)};
 }
 
 inline bool any_set(const std::uint64_t* words, std::size_t b0, std::size_t b1) {
@@ -127,6 +129,23 @@ inline std::size_t set_range(std::uint64_t* words, std::size_t b0, std::size_t b
     fill(s.w1, s.tail);
   }
   return (b1 - b0) - already;
+}
+
+// Sets the range, known to be clear (no count needed).
+inline void fill_range(std::uint64_t* words, std::size_t b0, std::size_t b1) {
+  if (b0 >= b1) {
+    return;
+  }
+  const WordSpan s = word_span(b0, b1);
+  if (s.w0 == s.w1) {
+    words[s.w0] |= s.head & s.tail;
+    return;
+  }
+  words[s.w0] |= s.head;
+  for (std::size_t w = s.w0 + 1; w < s.w1; ++w) {
+    words[w] = ~std::uint64_t{0};
+  }
+  words[s.w1] |= s.tail;
 }
 
 // Clears the range; returns how many bits were set before.

@@ -18,6 +18,7 @@
 // arrays are read only where a bit says they are valid.
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 
@@ -46,6 +47,7 @@ struct BufferLayout {
   std::size_t head = 0;
   std::size_t records = 0;
   std::size_t bytes = 0;  // whole buffer
+  bool ownership = false;  // the windows / solaris arrays follow aux
 
   // `capacity` must be a multiple of 512 (whole words of blocks).
   static constexpr BufferLayout make(std::uint32_t capacity, bool ownership) {
@@ -60,6 +62,7 @@ struct BufferLayout {
     l.head = l.owner;
     l.records = l.owner;
     l.bytes = l.owner;
+    l.ownership = ownership;
     if (ownership) {
       l.min_end = l.owner + l.blocks * sizeof(std::uint16_t);
       l.head = l.min_end + l.blocks * sizeof(std::uint16_t);
@@ -71,29 +74,32 @@ struct BufferLayout {
   }
 };
 
-// Typed pointers into one buffer.
+// Typed pointers into one buffer. Only the data and the two bit tables are
+// stored (every policy uses them on every fragment); the windows / solaris
+// arrays follow aux in make()'s order and are computed from it when asked for,
+// so other policies do not build four pointers per fragment.
 struct BufferView {
   std::uint8_t* data = nullptr;
   std::uint64_t* have = nullptr;
   std::uint64_t* aux = nullptr;
-  std::uint16_t* owner = nullptr;
-  std::uint16_t* min_end = nullptr;
-  std::uint16_t* head = nullptr;
-  HeldRecord* records = nullptr;
   std::uint32_t blocks = 0;
+
+  std::uint16_t* owner() const {
+    return reinterpret_cast<std::uint16_t*>(aux + blocks / kWordBits);
+  }
+  std::uint16_t* min_end() const { return owner() + blocks; }
+  std::uint16_t* head() const { return min_end() + blocks; }
+  HeldRecord* records() const { return reinterpret_cast<HeldRecord*>(head() + blocks); }
 
   // Buffers are 64-octet aligned and every offset is a multiple of 8, so the
   // casts below point at suitably aligned storage that only this engine uses.
   static BufferView of(std::uint8_t* base, const BufferLayout& l) {
-    BufferView v;
-    v.data = base + kHeadroom;
-    v.have = reinterpret_cast<std::uint64_t*>(base + l.have);
-    v.aux = reinterpret_cast<std::uint64_t*>(base + l.aux);
-    v.owner = reinterpret_cast<std::uint16_t*>(base + l.owner);
-    v.min_end = reinterpret_cast<std::uint16_t*>(base + l.min_end);
-    v.head = reinterpret_cast<std::uint16_t*>(base + l.head);
-    v.records = reinterpret_cast<HeldRecord*>(base + l.records);
-    v.blocks = l.blocks;
+    const BufferView v{base + kHeadroom, reinterpret_cast<std::uint64_t*>(base + l.have),
+                       reinterpret_cast<std::uint64_t*>(base + l.aux), l.blocks};
+    assert(!l.ownership || (reinterpret_cast<std::uint8_t*>(v.owner()) == base + l.owner &&
+                            reinterpret_cast<std::uint8_t*>(v.min_end()) == base + l.min_end &&
+                            reinterpret_cast<std::uint8_t*>(v.head()) == base + l.head &&
+                            reinterpret_cast<std::uint8_t*>(v.records()) == base + l.records));
     return v;
   }
 };

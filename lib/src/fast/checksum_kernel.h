@@ -90,6 +90,12 @@ inline std::uint16_t header_sum16(const std::uint8_t* p, std::size_t n) {
   return to_big_endian16(fold16(native_header_sum(p, n)));
 }
 
+// Whether a header's sum is 0xffff (RFC 1071: the header verifies). 0xffff
+// is its own byte swap, so the native-order fold is compared as it is.
+inline bool header_verifies(const std::uint8_t* p, std::size_t n) {
+  return fold16(native_header_sum(p, n)) == 0xffff;
+}
+
 // The one's complement sum as ip4ref::ones_complement_sum computes it.
 inline std::uint16_t sum16(const std::uint8_t* p, std::size_t n, std::uint16_t initial) {
   // A 16-bit value swapped is the same value in the other byte order.

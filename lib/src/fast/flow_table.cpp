@@ -65,7 +65,10 @@ void FlowTable::grow() {
 }
 
 void FlowTable::erase(const FragmentKey& key) {
-  std::size_t i = position(pack(key));
+  // A datagram is usually removed right after the fragment that completed
+  // it was found: its slot is then last_, and no hash is needed.
+  const Packed k = pack(key);
+  std::size_t i = last_holds(k) ? last_ & mask_ : position(k);
   // Backward shift (Knuth 6.4 algorithm R): move later members of the probe
   // run into the hole when their home is not cyclically inside (i, j].
   for (std::size_t j = (i + 1) & mask_; entries_[j].value != kNone; j = (j + 1) & mask_) {

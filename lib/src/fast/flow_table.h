@@ -30,9 +30,8 @@ class FlowTable {
   // comparison.
   std::uint32_t find(const FragmentKey& key) const {
     const Packed k = pack(key);
-    const Entry& last = entries_[last_ & mask_];
-    if (last.value != kNone && last.key.addresses == k.addresses && last.key.rest == k.rest) {
-      return last.value;
+    if (last_holds(k)) {
+      return entries_[last_ & mask_].value;
     }
     for (std::size_t i = home(k);; i = (i + 1) & mask_) {
       const Entry& e = entries_[i];
@@ -73,6 +72,11 @@ class FlowTable {
     x *= 0xd6e8feb86659fd93ull;
     x ^= x >> 32;
     return static_cast<std::size_t>(x) & mask_;
+  }
+  // Whether the slot of the last key found or inserted holds `k`.
+  bool last_holds(const Packed& k) const {
+    const Entry& last = entries_[last_ & mask_];
+    return last.value != kNone && last.key.addresses == k.addresses && last.key.rest == k.rest;
   }
   std::size_t place(const Entry& e);  // returns the slot
   std::size_t position(const Packed& k) const;

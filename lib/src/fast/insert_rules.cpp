@@ -20,6 +20,19 @@ void write(Datagram& d, const BufferView& v, const Incoming& f, std::size_t begi
       static_cast<std::uint32_t>(set_range(v.have, first_block(begin), end_block(end)));
 }
 
+// write() for a range none of whose blocks is held (an untouched fragment, a
+// clear run): every block is new, so none needs counting. The common case of
+// every policy, kept inline.
+inline void write_clear(Datagram& d, const BufferView& v, const Incoming& f, std::size_t begin,
+                        std::size_t end) {
+  std::memcpy(v.data + begin, f.payload + (begin - f.begin), end - begin);
+  const std::size_t b0 = first_block(begin);
+  const std::size_t b1 = end_block(end);
+  assert(!any_set(v.have, b0, b1));
+  fill_range(v.have, b0, b1);
+  d.held_blocks += static_cast<std::uint32_t>(b1 - b0);
+}
+
 // The end (octets) of the run / fragment whose blocks start at or before
 // block k and contain it: the next start marker or the next block not held,
 // read back as octets (a partial last block ends at max_end).
@@ -52,7 +65,7 @@ Outcome insert_linux(Datagram& d, const BufferView& v, const Incoming& f, bool t
     set_bit(v.aux, k);
   }
   d.tail_end = std::max(d.tail_end, f.end);
-  write(d, v, f, f.begin, f.end);
+  write_clear(d, v, f, f.begin, f.end);
   return Outcome::kAccepted;
 }
 
@@ -62,7 +75,7 @@ Outcome insert_reject(Datagram& d, const BufferView& v, const Incoming& f, bool 
   const std::size_t k = first_block(f.begin);
   if (!touched) {
     set_bit(v.aux, k);
-    write(d, v, f, f.begin, f.end);
+    write_clear(d, v, f, f.begin, f.end);
     return Outcome::kAccepted;
   }
   // Only a held fragment with the same offset and length can be a duplicate.
@@ -79,14 +92,14 @@ Outcome insert_first(Datagram& d, const BufferView& v, const Incoming& f, bool t
   const std::size_t k = first_block(f.begin);
   const std::size_t eb = end_block(f.end);
   if (!touched) {
-    write(d, v, f, f.begin, f.end);
+    write_clear(d, v, f, f.begin, f.end);
     return Outcome::kAccepted;
   }
   if (all_set(v.have, k, eb)) {
     return Outcome::kDuplicate;
   }
   for_each_clear_run(v.have, k, eb, [&](std::size_t z0, std::size_t z1) {
-    write(d, v, f, std::max<std::size_t>(z0 * kBlock, f.begin),
+    write_clear(d, v, f, std::max<std::size_t>(z0 * kBlock, f.begin),
           std::min<std::size_t>(z1 * kBlock, f.end));
   });
   return Outcome::kAccepted;
@@ -128,7 +141,11 @@ Outcome insert_bsd_like(Datagram& d, const BufferView& v, const Incoming& f, boo
     }
   }
   set_bit(v.aux, first_block(begin));
-  write(d, v, f, begin, f.end);
+  if (touched) {
+    write(d, v, f, begin, f.end);  // trimmed successors' blocks stay held
+  } else {
+    write_clear(d, v, f, begin, f.end);
+  }
   return Outcome::kAccepted;
 }
 
@@ -142,23 +159,23 @@ Outcome insert_bsd_like(Datagram& d, const BufferView& v, const Incoming& f, boo
 std::uint16_t new_record(Datagram& d, const BufferView& v) {
   if (d.record_free != kNoRecord) {
     const std::uint16_t r = d.record_free;
-    d.record_free = v.records[r].next;
+    d.record_free = v.records()[r].next;
     return r;
   }
   return d.record_top++;
 }
 
 void add_record(const BufferView& v, std::size_t k, std::uint16_t r, std::uint16_t end) {
-  v.records[r].end = end;
+  v.records()[r].end = end;
   if (!test_bit(v.aux, k)) {
     set_bit(v.aux, k);
-    v.records[r].next = kNoRecord;
-    v.min_end[k] = end;
+    v.records()[r].next = kNoRecord;
+    v.min_end()[k] = end;
   } else {
-    v.records[r].next = v.head[k];
-    v.min_end[k] = std::min(v.min_end[k], end);
+    v.records()[r].next = v.head()[k];
+    v.min_end()[k] = std::min(v.min_end()[k], end);
   }
-  v.head[k] = r;
+  v.head()[k] = r;
 }
 
 bool surrounded(std::size_t inner_end, std::size_t outer_end, bool equal_end_counts) {
@@ -169,18 +186,18 @@ bool surrounded(std::size_t inner_end, std::size_t outer_end, bool equal_end_cou
 // blocks they own.
 void remove_surrounded_at(Datagram& d, const BufferView& v, std::size_t b, const Incoming& f,
                           bool equal_end_counts) {
-  std::uint16_t* link = &v.head[b];
+  std::uint16_t* link = &v.head()[b];
   std::uint16_t least = kNoRecord;
   while (*link != kNoRecord) {
     const std::uint16_t r = *link;
-    HeldRecord& rec = v.records[r];
+    HeldRecord& rec = v.records()[r];
     if (!surrounded(rec.end, f.end, equal_end_counts)) {
       least = std::min(least, rec.end);
       link = &rec.next;
       continue;
     }
     for (std::size_t blk = b; blk < end_block(rec.end); ++blk) {
-      if (test_bit(v.have, blk) && v.owner[blk] == r) {
+      if (test_bit(v.have, blk) && v.owner()[blk] == r) {
         v.have[blk / kWordBits] &= ~(std::uint64_t{1} << (blk % kWordBits));
         --d.held_blocks;
       }
@@ -192,7 +209,7 @@ void remove_surrounded_at(Datagram& d, const BufferView& v, std::size_t b, const
   if (least == kNoRecord) {
     v.aux[b / kWordBits] &= ~(std::uint64_t{1} << (b % kWordBits));
   } else {
-    v.min_end[b] = least;
+    v.min_end()[b] = least;
   }
 }
 
@@ -206,14 +223,14 @@ Outcome insert_windows_like(Datagram& d, const BufferView& v, const Incoming& f,
     bool any_surrounded = false;
     for (std::size_t b = next_set(v.aux, k + 1, eb); b < eb && !any_surrounded;
          b = next_set(v.aux, b + 1, eb)) {
-      any_surrounded = surrounded(v.min_end[b], f.end, equal_end_counts);
+      any_surrounded = surrounded(v.min_end()[b], f.end, equal_end_counts);
     }
     if (!any_surrounded && all_set(v.have, k, eb)) {
       return Outcome::kDuplicate;
     }
     for (std::size_t b = next_set(v.aux, k + 1, eb); any_surrounded && b < eb;
          b = next_set(v.aux, b + 1, eb)) {
-      if (surrounded(v.min_end[b], f.end, equal_end_counts)) {
+      if (surrounded(v.min_end()[b], f.end, equal_end_counts)) {
         remove_surrounded_at(d, v, b, f, equal_end_counts);
       }
     }
@@ -221,8 +238,8 @@ Outcome insert_windows_like(Datagram& d, const BufferView& v, const Incoming& f,
   const std::uint16_t r = new_record(d, v);
   assert(r < v.blocks);
   for_each_clear_run(v.have, k, eb, [&](std::size_t z0, std::size_t z1) {
-    std::fill(v.owner + z0, v.owner + z1, r);
-    write(d, v, f, std::max<std::size_t>(z0 * kBlock, f.begin),
+    std::fill(v.owner() + z0, v.owner() + z1, r);
+    write_clear(d, v, f, std::max<std::size_t>(z0 * kBlock, f.begin),
           std::min<std::size_t>(z1 * kBlock, f.end));
   });
   add_record(v, k, r, static_cast<std::uint16_t>(f.end));
