@@ -42,32 +42,6 @@ std::uint32_t be32(const std::uint8_t* p) {
          std::uint32_t{p[3]};
 }
 
-// The options area is well formed in the sense of ip4ref::parse_options
-// (same walk, nothing allocated): every option other than EOL and NOP has a
-// length octet >= 2 that stays inside the area; EOL ends the walk.
-bool options_well_formed(const std::uint8_t* area, std::size_t size) {
-  std::size_t at = 0;
-  while (at < size) {
-    const std::uint8_t type = area[at];
-    if (type == Ipv4Option::kEndOfList) {
-      return true;
-    }
-    if (type == Ipv4Option::kNoOperation) {
-      ++at;
-      continue;
-    }
-    if (at + 1 >= size) {
-      return false;
-    }
-    const std::size_t length = area[at + 1];
-    if (length < 2 || length > size - at) {
-      return false;
-    }
-    at += length;
-  }
-  return true;
-}
-
 constexpr std::array<std::size_t, BufferPool::kClasses> class_bytes(bool ownership) {
   return {BufferLayout::make(ReassemblyTable::kSmallCapacity, ownership).bytes,
           BufferLayout::make(ReassemblyTable::kLargeCapacity, ownership).bytes,
@@ -111,7 +85,7 @@ Reason check_packet(Bytes packet, std::size_t& header_length, std::size_t& total
     return Reason::kBadChecksum;
   }
   if (header_length > kIpv4MinHeader &&
-      !options_well_formed(p + kIpv4MinHeader, header_length - kIpv4MinHeader)) {
+      !options_well_formed(Bytes{p + kIpv4MinHeader, header_length - kIpv4MinHeader})) {
     return Reason::kBadOptions;
   }
   return Reason::kCount;
