@@ -100,6 +100,15 @@ class CaptureReader {
     return savefile_ ? next_savefile(out) : next_libpcap(out);
   }
 
+  // Reads records into `out` and calls `visit(out)` after each, until
+  // `visit` returns false (then kPacket), the capture ends (kEnd) or a
+  // record is bad (kError, as next()). The same records as next() in a
+  // loop, for loops that run once per record: the fast path's byte order
+  // and precision are chosen once for the whole loop, and a record read by
+  // the fast path reaches `visit` in registers rather than through `out`.
+  template <class Visit>
+  Next for_each(CapturedPacket& out, Visit&& visit);
+
   // For tests of the fast path: false sends every record through the
   // general path (next_savefile), which must yield the same records.
   void use_fast_path(bool on);
@@ -124,7 +133,13 @@ class CaptureReader {
   // error has stopped reading, or use_fast_path(false).
   enum class FastPath : std::uint8_t { kOff, kLittleMicro, kLittleNano, kBigMicro, kBigNano };
   template <bool kBigEndian, bool kNanoseconds>
-  [[gnu::always_inline]] Next next_fast(CapturedPacket& out);
+  [[gnu::always_inline]] bool read_fast(CapturedPacket& out);
+  template <bool kBigEndian, bool kNanoseconds>
+  [[gnu::always_inline]] Next next_fast(CapturedPacket& out) {
+    return read_fast<kBigEndian, kNanoseconds>(out) ? Next::kPacket : next_savefile(out);
+  }
+  template <bool kBigEndian, bool kNanoseconds, class Visit>
+  Next for_each_fast(CapturedPacket& out, Visit& visit);
   Next next_savefile(CapturedPacket& out);
   Next next_libpcap(CapturedPacket& out);
   Next fail(const std::string& reason, std::uint64_t offset);
@@ -155,18 +170,19 @@ class CaptureReader {
 // One record of a classic pcap whose header and captured octets are all in
 // the window already and whose captured length is within the snapshot: the
 // same fields, in the same way, as next_savefile() (which handles every other
-// case, and every error) computes them for such a record.
+// case, and every error) computes them for such a record. False: nothing
+// read, the record is the general path's.
 template <bool kBigEndian, bool kNanoseconds>
-[[gnu::always_inline]] inline CaptureReader::Next CaptureReader::next_fast(CapturedPacket& out) {
+[[gnu::always_inline]] inline bool CaptureReader::read_fast(CapturedPacket& out) {
   constexpr SavefileHeader kFile{kBigEndian, kNanoseconds, 0, 0};
   const Bytes have = bytes_->buffered();
   if (have.size() < kRecordHeaderLength) [[unlikely]] {
-    return next_savefile(out);
+    return false;
   }
   const RecordHeader r = parse_record_header(have, kFile);
   if (r.captured > fast_captured_limit_ || have.size() - kRecordHeaderLength < r.captured)
       [[unlikely]] {
-    return next_savefile(out);
+    return false;
   }
   out.number = ++packets_;
   out.file_offset = bytes_->offset();
@@ -175,7 +191,49 @@ template <bool kBigEndian, bool kNanoseconds>
   out.frame = have.subspan(kRecordHeaderLength, r.captured);
   out.link = decode_link(link_type_, out.frame);
   bytes_->consume(kRecordHeaderLength + r.captured);
-  return Next::kPacket;
+  return true;
+}
+
+template <bool kBigEndian, bool kNanoseconds, class Visit>
+CaptureReader::Next CaptureReader::for_each_fast(CapturedPacket& out, Visit& visit) {
+  for (;;) {
+    if (read_fast<kBigEndian, kNanoseconds>(out)) [[likely]] {
+      if (!visit(static_cast<const CapturedPacket&>(out))) {
+        return Next::kPacket;
+      }
+      continue;
+    }
+    const Next status = next_savefile(out);
+    if (status != Next::kPacket) {
+      return status;
+    }
+    if (!visit(static_cast<const CapturedPacket&>(out))) {
+      return Next::kPacket;
+    }
+  }
+}
+
+template <class Visit>
+CaptureReader::Next CaptureReader::for_each(CapturedPacket& out, Visit&& visit) {
+  switch (fast_) {
+    case FastPath::kLittleMicro:
+      return for_each_fast<false, false>(out, visit);
+    case FastPath::kLittleNano:
+      return for_each_fast<false, true>(out, visit);
+    case FastPath::kBigMicro:
+      return for_each_fast<true, false>(out, visit);
+    case FastPath::kBigNano:
+      return for_each_fast<true, true>(out, visit);
+    case FastPath::kOff:
+      break;
+  }
+  Next status;
+  while ((status = next(out)) == Next::kPacket) {
+    if (!visit(static_cast<const CapturedPacket&>(out))) {
+      break;
+    }
+  }
+  return status;
 }
 
 }  // namespace ip4ref::replay

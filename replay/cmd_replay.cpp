@@ -166,14 +166,15 @@ void Replayer::check_lockstep(const StepContext& ctx) {
 // Only what must be decided per packet is done per packet: `packets` is the
 // reader's count and `ipv4` follows from it (read_all).
 template <bool kCompare>
-CaptureReader::Next Replayer::replay_from(CapturedPacket& p, ProgressBar& progress) {
+CaptureReader::Next Replayer::replay_from(CapturedPacket& first, ProgressBar& progress) {
   CaptureReader& reader = *reader_;
   ReassemblyEngine& engine = *a_;
   ReplaySink& sink = *sink_;
   Instant clock = *counters_.clock;
   std::uint64_t snapped = 0;
-  CaptureReader::Next next = CaptureReader::Next::kPacket;
-  for (; next == CaptureReader::Next::kPacket; next = reader.next(p)) {
+  // Always inlined (in CaptureReader::for_each's loop): a call per packet
+  // would cost more than the body.
+  const auto replay_one = [&](const CapturedPacket& p) __attribute__((always_inline)) {
     snapped += p.snapped() ? 1 : 0;
     if (p.timestamp < clock) [[unlikely]] {
       ++counters_.clock_regressions;
@@ -185,13 +186,16 @@ CaptureReader::Next Replayer::replay_from(CapturedPacket& p, ProgressBar& progre
     } else if constexpr (kCompare) {
       push_compared(p, clock);
       if (divergence_) {
-        break;
+        return false;
       }
     } else {
       engine.push(p.link.ipv4, clock, sink);
     }
     progress.update(p.number, [&] { return reader.position(); });
-  }
+    return true;
+  };
+  const CaptureReader::Next next =
+      replay_one(first) ? reader.for_each(first, replay_one) : CaptureReader::Next::kPacket;
   counters_.clock = clock;
   counters_.snapped += snapped;
   return next;
