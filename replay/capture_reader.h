@@ -132,13 +132,18 @@ class CaptureReader {
   // Classic pcap, by byte order and timestamp precision; kOff: libpcap, an
   // error has stopped reading, or use_fast_path(false).
   enum class FastPath : std::uint8_t { kOff, kLittleMicro, kLittleNano, kBigMicro, kBigNano };
-  template <bool kBigEndian, bool kNanoseconds>
+  // kDlt: the link type when the caller knows it at compile time, so that
+  // decode_link() needs no switch; kAnyLink: link_type_, per record.
+  static constexpr int kAnyLink = -1;
+  template <bool kBigEndian, bool kNanoseconds, int kDlt = kAnyLink>
   [[gnu::always_inline]] bool read_fast(CapturedPacket& out);
   template <bool kBigEndian, bool kNanoseconds>
   [[gnu::always_inline]] Next next_fast(CapturedPacket& out) {
     return read_fast<kBigEndian, kNanoseconds>(out) ? Next::kPacket : next_savefile(out);
   }
   template <bool kBigEndian, bool kNanoseconds, class Visit>
+  Next for_each_link(CapturedPacket& out, Visit& visit);
+  template <bool kBigEndian, bool kNanoseconds, int kDlt, class Visit>
   Next for_each_fast(CapturedPacket& out, Visit& visit);
   Next next_savefile(CapturedPacket& out);
   Next next_libpcap(CapturedPacket& out);
@@ -172,7 +177,7 @@ class CaptureReader {
 // same fields, in the same way, as next_savefile() (which handles every other
 // case, and every error) computes them for such a record. False: nothing
 // read, the record is the general path's.
-template <bool kBigEndian, bool kNanoseconds>
+template <bool kBigEndian, bool kNanoseconds, int kDlt>
 [[gnu::always_inline]] inline bool CaptureReader::read_fast(CapturedPacket& out) {
   constexpr SavefileHeader kFile{kBigEndian, kNanoseconds, 0, 0};
   const Bytes have = bytes_->buffered();
@@ -189,15 +194,15 @@ template <bool kBigEndian, bool kNanoseconds>
   out.timestamp = Instant::from_ns(record_time_ns(r, kFile));
   out.wire_length = r.wire;
   out.frame = have.subspan(kRecordHeaderLength, r.captured);
-  out.link = decode_link(link_type_, out.frame);
+  out.link = decode_link(kDlt == kAnyLink ? link_type_ : kDlt, out.frame);
   bytes_->consume(kRecordHeaderLength + r.captured);
   return true;
 }
 
-template <bool kBigEndian, bool kNanoseconds, class Visit>
+template <bool kBigEndian, bool kNanoseconds, int kDlt, class Visit>
 CaptureReader::Next CaptureReader::for_each_fast(CapturedPacket& out, Visit& visit) {
   for (;;) {
-    if (read_fast<kBigEndian, kNanoseconds>(out)) [[likely]] {
+    if (read_fast<kBigEndian, kNanoseconds, kDlt>(out)) [[likely]] {
       if (!visit(static_cast<const CapturedPacket&>(out))) {
         return Next::kPacket;
       }
@@ -213,17 +218,31 @@ CaptureReader::Next CaptureReader::for_each_fast(CapturedPacket& out, Visit& vis
   }
 }
 
+// Raw IP link types (what ip4ref writes, tcpdump on a TUN device) get a loop
+// of their own: their link decoding is then a test or two, not a switch.
+template <bool kBigEndian, bool kNanoseconds, class Visit>
+CaptureReader::Next CaptureReader::for_each_link(CapturedPacket& out, Visit& visit) {
+  switch (link_type_) {
+    case DLT_IPV4:
+      return for_each_fast<kBigEndian, kNanoseconds, DLT_IPV4>(out, visit);
+    case DLT_RAW:
+      return for_each_fast<kBigEndian, kNanoseconds, DLT_RAW>(out, visit);
+    default:
+      return for_each_fast<kBigEndian, kNanoseconds, kAnyLink>(out, visit);
+  }
+}
+
 template <class Visit>
 CaptureReader::Next CaptureReader::for_each(CapturedPacket& out, Visit&& visit) {
   switch (fast_) {
     case FastPath::kLittleMicro:
-      return for_each_fast<false, false>(out, visit);
+      return for_each_link<false, false>(out, visit);
     case FastPath::kLittleNano:
-      return for_each_fast<false, true>(out, visit);
+      return for_each_link<false, true>(out, visit);
     case FastPath::kBigMicro:
-      return for_each_fast<true, false>(out, visit);
+      return for_each_link<true, false>(out, visit);
     case FastPath::kBigNano:
-      return for_each_fast<true, true>(out, visit);
+      return for_each_link<true, true>(out, visit);
     case FastPath::kOff:
       break;
   }

@@ -40,15 +40,15 @@ class CaptureBuilder {
     put32(snaplen);
     put32(linktype);
   }
-  // A record whose octets are an IPv4-looking frame (first octet 0x45),
-  // then a pattern that depends on `seed`.
-  void add(const Record& r, std::uint32_t seed) {
+  // A record whose first octet is `first` (by default IPv4's 0x45), then a
+  // pattern that depends on `seed`.
+  void add(const Record& r, std::uint32_t seed, std::uint8_t first = 0x45) {
     put32(r.seconds);
     put32(r.fraction);
     put32(r.captured);
     put32(r.wire);
     for (std::uint32_t i = 0; i < r.captured; ++i) {
-      bytes_.push_back(i == 0 ? 0x45 : static_cast<std::uint8_t>(seed * 31 + i));
+      bytes_.push_back(i == 0 ? first : static_cast<std::uint8_t>(seed * 31 + i));
     }
   }
   void add_raw(std::initializer_list<std::uint8_t> octets) {
@@ -148,6 +148,24 @@ TEST(CaptureReaderFastPath, SameRecordsAsTheGeneralPathAndLibpcapInEveryFormat) 
     b.add({1'700'000'003, 2, 250, 250}, 6);            // longer than the snapshot (200)
     b.add({1'700'000'004, 3, 200, 300}, 7);            // exactly the snapshot
     expect_all_ways_agree(b.bytes(), 7);
+  }
+}
+
+// The link types for_each() gives a loop of their own (raw IP) and one it
+// decodes per record (Ethernet, cooked, loopback), with frames that are and
+// are not IPv4.
+TEST(CaptureReaderFastPath, EveryLinkTypeLoopDecodesAsTheGeneralPath) {
+  for (const std::uint32_t linktype : {228u, 101u, 1u, 113u, 276u, 0u, 108u, 229u}) {
+    SCOPED_TRACE("LINKTYPE " + std::to_string(linktype));
+    CaptureBuilder b(false, true, 65535, linktype);
+    std::uint32_t n = 0;
+    for (const int first : {0x45, 0x60, 0x02, 0x00}) {
+      for (const std::uint32_t length : {0u, 1u, 4u, 14u, 16u, 20u, 24u, 60u}) {
+        b.add({1'700'000'000, n, length, length}, n, static_cast<std::uint8_t>(first));
+        ++n;
+      }
+    }
+    expect_all_ways_agree(b.bytes(), n);
   }
 }
 
