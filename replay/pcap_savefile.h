@@ -67,7 +67,7 @@ struct RecordHeader {
 
 // The 32-bit field at octet `at` of a record header, in the file's byte order.
 [[gnu::always_inline]] inline std::uint32_t record_field(Bytes b, std::size_t at,
-                                                        const SavefileHeader& file) {
+                                                         const SavefileHeader& file) {
   const std::uint32_t be = load_be32(b, at);
   return file.big_endian ? be : __builtin_bswap32(be);
 }
@@ -78,8 +78,8 @@ struct RecordHeader {
 // plain loads.
 [[gnu::always_inline]] inline RecordHeader parse_record_header(Bytes b,
                                                                const SavefileHeader& file) {
-  return RecordHeader{record_field(b, 0, file), record_field(b, 4, file),
-                      record_field(b, 8, file), record_field(b, 12, file)};
+  return RecordHeader{record_field(b, 0, file), record_field(b, 4, file), record_field(b, 8, file),
+                      record_field(b, 12, file)};
 }
 
 // Timestamp of a record in nanoseconds since the epoch, as libpcap gives it

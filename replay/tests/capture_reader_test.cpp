@@ -6,6 +6,8 @@
 // the records the fast path leaves to the general path (longer than the
 // snapshot, cut short, a header cut short) and, in a mapped file, records
 // that straddle the 4 MiB window (capture_bytes.h).
+#include "capture_reader.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -15,7 +17,6 @@
 #include <string>
 #include <vector>
 
-#include "capture_reader.h"
 #include "hex_view.h"
 
 namespace ip4ref::replay {
@@ -76,15 +77,13 @@ class CaptureBuilder {
 // Every field of a record, the frame's octets (length and FNV-1a) and where
 // the IPv4 packet starts.
 std::string describe(const CapturedPacket& p) {
-  std::string s = "packet " + std::to_string(p.number) + " offset " +
-                  std::to_string(p.file_offset) + " time " + std::to_string(p.timestamp.ns()) +
-                  " wire " + std::to_string(p.wire_length) + " link " +
-                  std::to_string(static_cast<int>(p.link.kind)) + " ip at " +
-                  std::to_string(p.link.kind == LinkPayload::kIpv4
-                                     ? p.link.ipv4.data() - p.frame.data()
-                                     : -1) +
-                  " ip length " + std::to_string(p.link.ipv4.size()) + " frame " +
-                  std::to_string(p.frame.size()) + " fnv1a64 " + std::to_string(fnv1a64(p.frame));
+  std::string s =
+      "packet " + std::to_string(p.number) + " offset " + std::to_string(p.file_offset) + " time " +
+      std::to_string(p.timestamp.ns()) + " wire " + std::to_string(p.wire_length) + " link " +
+      std::to_string(static_cast<int>(p.link.kind)) + " ip at " +
+      std::to_string(p.link.kind == LinkPayload::kIpv4 ? p.link.ipv4.data() - p.frame.data() : -1) +
+      " ip length " + std::to_string(p.link.ipv4.size()) + " frame " +
+      std::to_string(p.frame.size()) + " fnv1a64 " + std::to_string(fnv1a64(p.frame));
   return s;
 }
 
@@ -141,12 +140,12 @@ TEST(CaptureReaderFastPath, SameRecordsAsTheGeneralPathAndLibpcapInEveryFormat) 
     SCOPED_TRACE(f.name);
     CaptureBuilder b(f.big_endian, f.nanoseconds, 200, 228);  // LINKTYPE_IPV4
     b.add({1'700'000'000, 999'999, 60, 60}, 1);
-    b.add({1'700'000'001, 5, 100, 1500}, 2);           // snapped: shorter than the wire
-    b.add({1'700'000'001, 0x80000000u, 20, 20}, 3);    // fraction with the top bit set
-    b.add({0x80000001u, 7, 40, 40}, 4);                // seconds with the top bit set
-    b.add({1'700'000'002, 1, 0, 0}, 5);                // empty frame: link-truncated
-    b.add({1'700'000'003, 2, 250, 250}, 6);            // longer than the snapshot (200)
-    b.add({1'700'000'004, 3, 200, 300}, 7);            // exactly the snapshot
+    b.add({1'700'000'001, 5, 100, 1500}, 2);         // snapped: shorter than the wire
+    b.add({1'700'000'001, 0x80000000u, 20, 20}, 3);  // fraction with the top bit set
+    b.add({0x80000001u, 7, 40, 40}, 4);              // seconds with the top bit set
+    b.add({1'700'000'002, 1, 0, 0}, 5);              // empty frame: link-truncated
+    b.add({1'700'000'003, 2, 250, 250}, 6);          // longer than the snapshot (200)
+    b.add({1'700'000'004, 3, 200, 300}, 7);          // exactly the snapshot
     expect_all_ways_agree(b.bytes(), 7);
   }
 }
@@ -247,8 +246,7 @@ TEST(CaptureReaderFastPath, ForEachStopsWhenTheVisitorReturnsFalse) {
     b.add({100 + i, i, 40, 40}, i);
   }
   std::string error;
-  auto r = CaptureReader::open_memory(Bytes(b.bytes().data(), b.bytes().size()), "mem.pcap",
-                                      error);
+  auto r = CaptureReader::open_memory(Bytes(b.bytes().data(), b.bytes().size()), "mem.pcap", error);
   ASSERT_TRUE(r) << error;
   CapturedPacket p;
   std::uint64_t seen = 0;
