@@ -122,6 +122,7 @@ std::unique_ptr<CaptureReader> CaptureReader::start(std::unique_ptr<CaptureReade
   if (choice == ReaderChoice::kAuto && (r->savefile_ = classic_header(head))) {
     r->link_type_ = r->savefile_->dlt;
     r->bytes_->consume(kSavefileHeaderLength);
+    r->use_fast_path(true);
     return r;
   }
   std::FILE* file = stream_over(*r->bytes_);
@@ -156,7 +157,20 @@ bool CaptureReader::start_libpcap(std::FILE* file, std::string& error) {
   return true;
 }
 
+void CaptureReader::use_fast_path(bool on) {
+  if (!on || !savefile_ || !error_.empty()) {
+    fast_ = FastPath::kOff;
+    return;
+  }
+  const bool big = savefile_->big_endian;
+  const bool nano = savefile_->nanoseconds;
+  fast_ = big ? (nano ? FastPath::kBigNano : FastPath::kBigMicro)
+              : (nano ? FastPath::kLittleNano : FastPath::kLittleMicro);
+  fast_captured_limit_ = std::min(savefile_->snapshot, kMaxSnaplen);
+}
+
 CaptureReader::Next CaptureReader::fail(const std::string& reason, std::uint64_t offset) {
+  fast_ = FastPath::kOff;  // reading has stopped: next() goes to the path that says so
   error_ = path_ + ": packet " + std::to_string(packets_ + 1) + " at byte offset " +
            std::to_string(offset) + ": " + reason;
   return Next::kError;

@@ -77,13 +77,48 @@ class CaptureReader {
 
   // Reads the next record into `out`. kError sets error() to
   // "PATH: packet N at byte offset M: <reason>"; reading then stops.
-  Next next(CapturedPacket& out) { return savefile_ ? next_savefile(out) : next_libpcap(out); }
+  // Inline: the common record of a classic pcap (header and data already in
+  // the window, length within the snapshot) is read by next_fast(), whose
+  // byte order and precision were decided once at open; anything else goes
+  // to the general path, next_savefile() (or libpcap's). Always inlined:
+  // left to itself the compiler kept it, next_fast() and decode_link() as
+  // three calls per record (callgrind: 13 instructions per record of calls,
+  // saved registers and results passed through memory).
+  [[gnu::always_inline]] Next next(CapturedPacket& out) {
+    switch (fast_) {
+      case FastPath::kLittleMicro:
+        return next_fast<false, false>(out);
+      case FastPath::kLittleNano:
+        return next_fast<false, true>(out);
+      case FastPath::kBigMicro:
+        return next_fast<true, false>(out);
+      case FastPath::kBigNano:
+        return next_fast<true, true>(out);
+      case FastPath::kOff:
+        break;
+    }
+    return savefile_ ? next_savefile(out) : next_libpcap(out);
+  }
+
+  // Reads records into `out` and calls `visit(out)` after each, until
+  // `visit` returns false (then kPacket), the capture ends (kEnd) or a
+  // record is bad (kError, as next()). The same records as next() in a
+  // loop, for loops that run once per record: the fast path's byte order
+  // and precision are chosen once for the whole loop, and a record read by
+  // the fast path reaches `visit` in registers rather than through `out`.
+  template <class Visit>
+  Next for_each(CapturedPacket& out, Visit&& visit);
+
+  // For tests of the fast path: false sends every record through the
+  // general path (next_savefile), which must yield the same records.
+  void use_fast_path(bool on);
 
   const std::string& error() const { return error_; }
   const std::string& path() const { return path_; }
   int link_type() const { return link_type_; }
   std::uint64_t file_size() const { return file_size_; }
   std::uint64_t position() const { return savefile_ ? bytes_->offset() : offset_; }
+  std::uint64_t packets() const { return packets_; }  // records read so far
   bool uses_libpcap() const { return !savefile_.has_value(); }
 
  private:
@@ -94,6 +129,22 @@ class CaptureReader {
   static std::unique_ptr<CaptureReader> start(std::unique_ptr<CaptureReader> r,
                                               ReaderChoice choice, std::string& error);
   bool start_libpcap(std::FILE* file, std::string& error);
+  // Classic pcap, by byte order and timestamp precision; kOff: libpcap, an
+  // error has stopped reading, or use_fast_path(false).
+  enum class FastPath : std::uint8_t { kOff, kLittleMicro, kLittleNano, kBigMicro, kBigNano };
+  // kDlt: the link type when the caller knows it at compile time, so that
+  // decode_link() needs no switch; kAnyLink: link_type_, per record.
+  static constexpr int kAnyLink = -1;
+  template <bool kBigEndian, bool kNanoseconds, int kDlt = kAnyLink>
+  [[gnu::always_inline]] bool read_fast(CapturedPacket& out);
+  template <bool kBigEndian, bool kNanoseconds>
+  [[gnu::always_inline]] Next next_fast(CapturedPacket& out) {
+    return read_fast<kBigEndian, kNanoseconds>(out) ? Next::kPacket : next_savefile(out);
+  }
+  template <bool kBigEndian, bool kNanoseconds, class Visit>
+  Next for_each_link(CapturedPacket& out, Visit& visit);
+  template <bool kBigEndian, bool kNanoseconds, int kDlt, class Visit>
+  Next for_each_fast(CapturedPacket& out, Visit& visit);
   Next next_savefile(CapturedPacket& out);
   Next next_libpcap(CapturedPacket& out);
   Next fail(const std::string& reason, std::uint64_t offset);
@@ -103,6 +154,10 @@ class CaptureReader {
   std::string path_;
   std::unique_ptr<CaptureBytes> bytes_;      // null only for open_stream()
   std::optional<SavefileHeader> savefile_;   // set: this tool parses the records
+  FastPath fast_ = FastPath::kOff;
+  // next_fast() takes records of at most this many captured octets (the
+  // snapshot length, at most kMaxSnaplen): handed out whole, as libpcap does.
+  std::uint32_t fast_captured_limit_ = 0;
   std::unique_ptr<::pcap, PcapDeleter> handle_;  // set: libpcap parses them
   std::uint64_t file_size_ = 0;
   std::uint64_t packets_ = 0;
@@ -116,5 +171,88 @@ class CaptureReader {
   std::uint64_t offset_ = 0;
   bool counted_offsets_ = false;
 };
+
+// One record of a classic pcap whose header and captured octets are all in
+// the window already and whose captured length is within the snapshot: the
+// same fields, in the same way, as next_savefile() (which handles every other
+// case, and every error) computes them for such a record. False: nothing
+// read, the record is the general path's.
+template <bool kBigEndian, bool kNanoseconds, int kDlt>
+[[gnu::always_inline]] inline bool CaptureReader::read_fast(CapturedPacket& out) {
+  constexpr SavefileHeader kFile{kBigEndian, kNanoseconds, 0, 0};
+  const Bytes have = bytes_->buffered();
+  if (have.size() < kRecordHeaderLength) [[unlikely]] {
+    return false;
+  }
+  const RecordHeader r = parse_record_header(have, kFile);
+  if (r.captured > fast_captured_limit_ || have.size() - kRecordHeaderLength < r.captured)
+      [[unlikely]] {
+    return false;
+  }
+  out.number = ++packets_;
+  out.file_offset = bytes_->offset();
+  out.timestamp = Instant::from_ns(record_time_ns(r, kFile));
+  out.wire_length = r.wire;
+  out.frame = have.subspan(kRecordHeaderLength, r.captured);
+  out.link = decode_link(kDlt == kAnyLink ? link_type_ : kDlt, out.frame);
+  bytes_->consume(kRecordHeaderLength + r.captured);
+  return true;
+}
+
+template <bool kBigEndian, bool kNanoseconds, int kDlt, class Visit>
+CaptureReader::Next CaptureReader::for_each_fast(CapturedPacket& out, Visit& visit) {
+  for (;;) {
+    if (read_fast<kBigEndian, kNanoseconds, kDlt>(out)) [[likely]] {
+      if (!visit(static_cast<const CapturedPacket&>(out))) {
+        return Next::kPacket;
+      }
+      continue;
+    }
+    const Next status = next_savefile(out);
+    if (status != Next::kPacket) {
+      return status;
+    }
+    if (!visit(static_cast<const CapturedPacket&>(out))) {
+      return Next::kPacket;
+    }
+  }
+}
+
+// Raw IP link types (what ip4ref writes, tcpdump on a TUN device) get a loop
+// of their own: their link decoding is then a test or two, not a switch.
+template <bool kBigEndian, bool kNanoseconds, class Visit>
+CaptureReader::Next CaptureReader::for_each_link(CapturedPacket& out, Visit& visit) {
+  switch (link_type_) {
+    case DLT_IPV4:
+      return for_each_fast<kBigEndian, kNanoseconds, DLT_IPV4>(out, visit);
+    case DLT_RAW:
+      return for_each_fast<kBigEndian, kNanoseconds, DLT_RAW>(out, visit);
+    default:
+      return for_each_fast<kBigEndian, kNanoseconds, kAnyLink>(out, visit);
+  }
+}
+
+template <class Visit>
+CaptureReader::Next CaptureReader::for_each(CapturedPacket& out, Visit&& visit) {
+  switch (fast_) {
+    case FastPath::kLittleMicro:
+      return for_each_link<false, false>(out, visit);
+    case FastPath::kLittleNano:
+      return for_each_link<false, true>(out, visit);
+    case FastPath::kBigMicro:
+      return for_each_link<true, false>(out, visit);
+    case FastPath::kBigNano:
+      return for_each_link<true, true>(out, visit);
+    case FastPath::kOff:
+      break;
+  }
+  Next status;
+  while ((status = next(out)) == Next::kPacket) {
+    if (!visit(static_cast<const CapturedPacket&>(out))) {
+      break;
+    }
+  }
+  return status;
+}
 
 }  // namespace ip4ref::replay

@@ -121,7 +121,7 @@ int run_fragment(FragmentArgs& a) {
   CaptureReader::Next next;
   while ((next = reader->next(p)) == CaptureReader::Next::kPacket) {
     ++c.packets;
-    progress.update(reader->position(), c.packets);
+    progress.update(c.packets, [&] { return reader->position(); });
     if (p.link.kind != LinkPayload::kIpv4) {
       ++c.skipped;
       continue;

@@ -57,9 +57,9 @@ class Replayer {
  private:
   bool open_all();
   bool read_all();  // false on bad input
-  void handle(const CapturedPacket& p);
-  Instant advance_clock(Instant t);
-  void push(const CapturedPacket& p, Instant now);
+  template <bool kCompare>
+  CaptureReader::Next replay_from(CapturedPacket& p, ProgressBar& progress);
+  void push_compared(const CapturedPacket& p, Instant now);
   void expire_at_end();
   void check_lockstep(const StepContext& ctx);
   json build_json() const;
@@ -74,6 +74,7 @@ class Replayer {
   ReplayCounters counters_;
   std::vector<std::string> event_lines_;
   std::unique_ptr<ReplaySink> sink_;
+  CapturedPacket packet_;  // the record being replayed, which sink_ follows
   EventLog log_a_, log_b_;
   std::optional<Divergence> divergence_;
 };
@@ -120,25 +121,10 @@ bool Replayer::open_all() {
   return true;
 }
 
-Instant Replayer::advance_clock(Instant t) {
-  if (!counters_.clock) {
-    counters_.first_timestamp = t;
-    counters_.clock = t;
-  } else if (t < *counters_.clock) {
-    ++counters_.clock_regressions;  // the clock never goes back
-  } else {
-    counters_.clock = t;
-  }
-  return *counters_.clock;
-}
-
-// The per-packet path: no string is built unless two engines are compared.
-void Replayer::push(const CapturedPacket& p, Instant now) {
-  sink_->set_packet(p.number, p.timestamp);
-  if (!b_) {
-    a_->push(p.link.ipv4, now, *sink_);
-    return;
-  }
+// --compare: both engines take the packet, the first one's events also go
+// to the counting sink; then their events, counters and next expiry must
+// agree. Strings are built here, so this is not the one-engine loop's path.
+void Replayer::push_compared(const CapturedPacket& p, Instant now) {
   const Bytes ip = p.link.ipv4;
   const StepContext ctx{std::to_string(p.number), p.file_offset, p.timestamp, ip,
                         args_.engine.engine, args_.compare};
@@ -173,37 +159,64 @@ void Replayer::check_lockstep(const StepContext& ctx) {
                                          expiry ? b_->next_expiry() : std::nullopt});
 }
 
-void Replayer::handle(const CapturedPacket& p) {
-  ++counters_.packets;
-  counters_.snapped += p.snapped() ? 1 : 0;
-  const Instant now = advance_clock(p.timestamp);
-  if (p.link.kind == LinkPayload::kOther) {
-    ++counters_.non_ipv4;
-    return;
-  }
-  if (p.link.kind == LinkPayload::kTruncated) {
-    ++counters_.link_truncated;
-    return;
-  }
-  ++counters_.ipv4;
-  push(p, now);
+// The per-packet loop, from the record already in `p` to the end of the
+// capture, an error or (kCompare) the first divergence. The clock: the
+// first packet's timestamp starts it (read_all); an earlier timestamp is
+// counted and the packet is pushed at the clock, which never goes back.
+// Only what must be decided per packet is done per packet: `packets` is the
+// reader's count and `ipv4` follows from it (read_all).
+template <bool kCompare>
+CaptureReader::Next Replayer::replay_from(CapturedPacket& first, ProgressBar& progress) {
+  CaptureReader& reader = *reader_;
+  ReassemblyEngine& engine = *a_;
+  ReplaySink& sink = *sink_;
+  Instant clock = *counters_.clock;
+  std::uint64_t snapped = 0;
+  // Always inlined (in CaptureReader::for_each's loop): a call per packet
+  // would cost more than the body.
+  const auto replay_one = [&](const CapturedPacket& p) __attribute__((always_inline)) {
+    snapped += p.snapped() ? 1 : 0;
+    if (p.timestamp < clock) [[unlikely]] {
+      ++counters_.clock_regressions;
+    } else {
+      clock = p.timestamp;
+    }
+    if (p.link.kind != LinkPayload::kIpv4) [[unlikely]] {
+      ++(p.link.kind == LinkPayload::kOther ? counters_.non_ipv4 : counters_.link_truncated);
+    } else if constexpr (kCompare) {
+      push_compared(p, clock);
+      if (divergence_) {
+        return false;
+      }
+    } else {
+      engine.push(p.link.ipv4, clock, sink);
+    }
+    progress.update(p.number, [&] { return reader.position(); });
+    return true;
+  };
+  const CaptureReader::Next next =
+      replay_one(first) ? reader.for_each(first, replay_one) : CaptureReader::Next::kPacket;
+  counters_.clock = clock;
+  counters_.snapped += snapped;
+  return next;
 }
 
 bool Replayer::read_all() {
   ProgressBar progress("replay", reader_->file_size(), !args_.quiet);
-  CapturedPacket p;
-  while (!divergence_) {
-    const auto next = reader_->next(p);
-    if (next == CaptureReader::Next::kEnd) {
-      return true;
-    }
-    if (next == CaptureReader::Next::kError) {
-      progress.finish();
-      complain(reader_->error());
-      return false;
-    }
-    handle(p);
-    progress.update(reader_->position(), counters_.packets);
+  CapturedPacket& p = packet_;
+  sink_->follow(p);
+  CaptureReader::Next next = reader_->next(p);
+  if (next == CaptureReader::Next::kPacket) {
+    counters_.first_timestamp = p.timestamp;
+    counters_.clock = p.timestamp;
+    next = b_ ? replay_from<true>(p, progress) : replay_from<false>(p, progress);
+  }
+  counters_.packets = reader_->packets();
+  counters_.ipv4 = counters_.packets - counters_.non_ipv4 - counters_.link_truncated;
+  if (next == CaptureReader::Next::kError) {
+    progress.finish();
+    complain(reader_->error());
+    return false;
   }
   return true;
 }
@@ -214,7 +227,9 @@ void Replayer::expire_at_end() {
   const Instant forever = Instant::from_ns(std::numeric_limits<std::int64_t>::max());
   const StepContext ctx{"end", reader_->position(), counters_.clock.value_or(Instant{}),
                         {},    args_.engine.engine, args_.compare};
-  sink_->set_packet(ReplaySink::kEnd, ctx.timestamp);
+  packet_ = CapturedPacket{};
+  packet_.number = ReplaySink::kEnd;
+  packet_.timestamp = ctx.timestamp;
   if (!b_) {
     a_->expire(forever, *sink_);
     return;

@@ -135,10 +135,11 @@ inline LinkDecode bsd_loopback(Bytes f) {
 
 }  // namespace link_detail
 
-// Precondition: link_type_supported(dlt). Never reads past frame. Inline:
-// called once per packet, and an out-of-line call returns the struct through
-// memory, which the caller then reads back wider than it was written.
-inline LinkDecode decode_link(int dlt, Bytes frame) {
+// Precondition: link_type_supported(dlt). Never reads past frame. Always
+// inlined: called once per packet, and an out-of-line call returns the
+// struct through memory, which the caller then reads back wider than it was
+// written (g++ 12 stopped inlining it once the reader had a fast path).
+[[gnu::always_inline]] inline LinkDecode decode_link(int dlt, Bytes frame) {
   switch (dlt) {
     case DLT_EN10MB:
       return link_detail::ethernet(frame);

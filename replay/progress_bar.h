@@ -16,10 +16,13 @@ class ProgressBar {
   ProgressBar(std::string label, std::uint64_t total_bytes, bool wanted);
   ~ProgressBar();
 
-  // Cheap to call per packet: looks at the clock every 4096 calls.
-  void update(std::uint64_t bytes_done, std::uint64_t packets) {
-    if (enabled_ && (++calls_ & 4095u) == 0) {
-      redraw(bytes_done, packets, false);
+  // Cheap to call per packet: looks at the clock when `packets` (a count
+  // that grows by one per call) is a multiple of 4096, and only then asks
+  // `bytes_done()` for the position in the input.
+  template <class BytesDone>
+  void update(std::uint64_t packets, BytesDone bytes_done) {
+    if ((packets & 4095u) == 0 && enabled_) [[unlikely]] {
+      redraw(bytes_done(), packets, false);
     }
   }
   void finish();  // erases the bar
@@ -30,7 +33,6 @@ class ProgressBar {
   std::uint64_t total_ = 0;
   bool enabled_ = false;
   bool drawn_ = false;
-  std::uint64_t calls_ = 0;
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_;
 };

@@ -20,7 +20,11 @@ std::string event_line(const std::string& packet, const RecordedEvent& e) {
 
 ReplaySink::ReplaySink(ReplayCounters& counters, CaptureWriter* writer, bool only_reassembled,
                        std::vector<std::string>* events)
-    : counters_(counters), writer_(writer), only_reassembled_(only_reassembled), events_(events) {}
+    : counters_(counters),
+      writer_(writer),
+      only_reassembled_(only_reassembled),
+      events_(events),
+      writes_or_records_(writer != nullptr || events != nullptr) {}
 
 void ReplaySink::record(RecordedEvent::Kind kind, const FragmentKey& key, Reason reason,
                         std::uint32_t count, bool first_seen, Bytes bytes) {
@@ -31,15 +35,13 @@ void ReplaySink::record(RecordedEvent::Kind kind, const FragmentKey& key, Reason
   r.fragment_count = count;
   r.first_fragment_seen = first_seen;
   r.bytes.assign(bytes.begin(), bytes.end());
-  events_->push_back(event_line(packet_ == kEnd ? "end" : std::to_string(packet_), r));
+  const std::uint64_t number = packet_->number;
+  events_->push_back(event_line(number == kEnd ? "end" : std::to_string(number), r));
 }
 
-void ReplaySink::on_delivered(const Delivered& e) {
-  ++counters_.delivered;
-  const bool rebuilt = e.fragment_count > 1;
-  ++(rebuilt ? counters_.rebuilt : counters_.unfragmented);
+void ReplaySink::write_and_record(const Delivered& e, bool rebuilt) {
   if (writer_ != nullptr && (rebuilt || !only_reassembled_)) {
-    writer_->write(timestamp_, e.datagram);
+    writer_->write(packet_->timestamp, e.datagram);
   }
   if (events_ != nullptr) {
     record(RecordedEvent::Kind::kDelivered, e.key, Reason::kCount, e.fragment_count, false,

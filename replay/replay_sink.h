@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "capture_reader.h"
 #include "capture_writer.h"
 #include "ip4ref/events.h"
 #include "replay_summary.h"
@@ -28,19 +29,28 @@ class ReplaySink final : public EventSink {
 
   static constexpr std::uint64_t kEnd = 0;  // "end": --expire-at-end
 
-  // The packet (1-based record number, or kEnd) whose push() the next
-  // events belong to; `timestamp` is the packet's own (it stamps the
-  // datagram it completes in the output). Cheap: called for every packet.
-  void set_packet(std::uint64_t number, Instant timestamp) {
-    packet_ = number;
-    timestamp_ = timestamp;
-  }
+  // The events that follow belong to whatever packet `p` holds when they
+  // arrive: its `number` (1-based record number, or kEnd) and `timestamp`
+  // (the packet's own, which stamps the datagram it completes in the
+  // output). Set once for a whole replay loop, which reads every record
+  // into the same `p`; `p` must outlive the events.
+  void follow(const CapturedPacket& p) { packet_ = &p; }
 
-  void on_delivered(const Delivered& e) override;
+  // Counts inline; the output and the event lines are out of line.
+  void on_delivered(const Delivered& e) override {
+    ++counters_.delivered;
+    const bool rebuilt = e.fragment_count > 1;
+    ++(rebuilt ? counters_.rebuilt : counters_.unfragmented);
+    if (writes_or_records_) [[unlikely]] {
+      write_and_record(e, rebuilt);
+    }
+  }
   void on_dropped(const Dropped& e) override;
   void on_discarded(const Discarded& e) override;
 
  private:
+  // Out of line, so on_delivered() saves no registers when it only counts.
+  [[gnu::noinline]] void write_and_record(const Delivered& e, bool rebuilt);
   static std::size_t slot(Reason r);
   // Appends one event line; called only with --events (events_ set).
   void record(RecordedEvent::Kind kind, const FragmentKey& key, Reason reason, std::uint32_t count,
@@ -50,8 +60,8 @@ class ReplaySink final : public EventSink {
   CaptureWriter* writer_;
   bool only_reassembled_;
   std::vector<std::string>* events_;
-  std::uint64_t packet_ = kEnd;
-  Instant timestamp_;
+  bool writes_or_records_;  // writer_ or events_ set
+  const CapturedPacket* packet_ = nullptr;
 };
 
 // Forwards every event to two sinks (compare mode: the counting sink and the
