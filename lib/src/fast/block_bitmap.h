@@ -131,8 +131,9 @@ inline std::size_t set_range(std::uint64_t* words, std::size_t b0, std::size_t b
   return (b1 - b0) - already;
 }
 
-// Sets the range, known to be clear (no count needed).
-inline void fill_range(std::uint64_t* words, std::size_t b0, std::size_t b1) {
+// Sets the range, known to be clear (no count needed). Always inlined: g++
+// kept it as a call from the engine's store (~15 instructions per fragment).
+[[gnu::always_inline]] inline void fill_range(std::uint64_t* words, std::size_t b0, std::size_t b1) {
   if (b0 >= b1) {
     return;
   }
