@@ -89,6 +89,26 @@ std::string describe(const CapturedPacket& p) {
 
 enum class Way { kNext, kNextGeneral, kForEach, kLibpcap };
 
+// Every record `r` yields, described, by next() or by for_each(), then how
+// reading ended.
+std::vector<std::string> drain(CaptureReader& r, bool use_for_each) {
+  std::vector<std::string> out;
+  CapturedPacket p;
+  CaptureReader::Next next;
+  if (use_for_each) {
+    next = r.for_each(p, [&](const CapturedPacket& q) {
+      out.push_back(describe(q));
+      return true;
+    });
+  } else {
+    while ((next = r.next(p)) == CaptureReader::Next::kPacket) {
+      out.push_back(describe(p));
+    }
+  }
+  out.push_back(next == CaptureReader::Next::kEnd ? "end" : "error: " + r.error());
+  return out;
+}
+
 // All records of `data` read one way, then the final status and error.
 std::vector<std::string> read_all(Bytes data, Way way) {
   std::string error;
@@ -98,20 +118,7 @@ std::vector<std::string> read_all(Bytes data, Way way) {
     return {"open: " + error};
   }
   r->use_fast_path(way != Way::kNextGeneral);
-  std::vector<std::string> out;
-  CapturedPacket p;
-  CaptureReader::Next next;
-  if (way == Way::kForEach) {
-    next = r->for_each(p, [&](const CapturedPacket& q) {
-      out.push_back(describe(q));
-      return true;
-    });
-  } else {
-    while ((next = r->next(p)) == CaptureReader::Next::kPacket) {
-      out.push_back(describe(p));
-    }
-  }
-  out.push_back(next == CaptureReader::Next::kEnd ? "end" : "error: " + r->error());
+  std::vector<std::string> out = drain(*r, way == Way::kForEach);
   out.push_back("packets " + std::to_string(r->packets()));
   return out;
 }
@@ -210,26 +217,11 @@ TEST(CaptureReaderFastPath, RecordsAcrossMappedWindowsInAFile) {
   const auto from_file = [&](bool fast, bool for_each) {
     std::string error;
     auto r = CaptureReader::open(path, error);
-    std::vector<std::string> out;
     if (!r) {
-      out.push_back("open: " + error);
-      return out;
+      return std::vector<std::string>{"open: " + error};
     }
     r->use_fast_path(fast);
-    CapturedPacket p;
-    CaptureReader::Next next;
-    if (for_each) {
-      next = r->for_each(p, [&](const CapturedPacket& q) {
-        out.push_back(describe(q));
-        return true;
-      });
-    } else {
-      while ((next = r->next(p)) == CaptureReader::Next::kPacket) {
-        out.push_back(describe(p));
-      }
-    }
-    out.push_back(next == CaptureReader::Next::kEnd ? "end" : "error: " + r->error());
-    return out;
+    return drain(*r, for_each);
   };
   const auto general = from_file(false, false);
   EXPECT_EQ(general.size(), records + 1);
