@@ -205,14 +205,9 @@ CaptureReader::Next CaptureReader::next_savefile(CapturedPacket& out) {
                 offset);
   }
   bytes_->consume(length);
-  ++packets_;
-  out.number = packets_;
-  out.file_offset = offset;
-  out.timestamp = Instant::from_ns(record_time_ns(r, *savefile_));
-  out.wire_length = r.wire;
   // libpcap hands out at most the snapshot length and skips the rest.
-  out.frame = record.subspan(kRecordHeaderLength, std::min(r.captured, savefile_->snapshot));
-  out.link = decode_link(link_type_, out.frame);
+  set_record(out, offset, r, *savefile_,
+             record.subspan(kRecordHeaderLength, std::min(r.captured, savefile_->snapshot)));
   return Next::kPacket;
 }
 

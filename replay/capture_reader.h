@@ -145,6 +145,19 @@ class CaptureReader {
   Next for_each_link(CapturedPacket& out, Visit& visit);
   template <bool kBigEndian, bool kNanoseconds, int kDlt, class Visit>
   Next for_each_fast(CapturedPacket& out, Visit& visit);
+  // The fields of a record that both paths hand out the same way (`frame`:
+  // the octets handed out, at most the snapshot); counts the record.
+  template <int kDlt = kAnyLink>
+  [[gnu::always_inline]] void set_record(CapturedPacket& out, std::uint64_t offset,
+                                         const RecordHeader& r, const SavefileHeader& file,
+                                         Bytes frame) {
+    out.number = ++packets_;
+    out.file_offset = offset;
+    out.timestamp = Instant::from_ns(record_time_ns(r, file));
+    out.wire_length = r.wire;
+    out.frame = frame;
+    out.link = decode_link(kDlt == kAnyLink ? link_type_ : kDlt, frame);
+  }
   Next next_savefile(CapturedPacket& out);
   Next next_libpcap(CapturedPacket& out);
   Next fail(const std::string& reason, std::uint64_t offset);
@@ -189,12 +202,7 @@ template <bool kBigEndian, bool kNanoseconds, int kDlt>
       [[unlikely]] {
     return false;
   }
-  out.number = ++packets_;
-  out.file_offset = bytes_->offset();
-  out.timestamp = Instant::from_ns(record_time_ns(r, kFile));
-  out.wire_length = r.wire;
-  out.frame = have.subspan(kRecordHeaderLength, r.captured);
-  out.link = decode_link(kDlt == kAnyLink ? link_type_ : kDlt, out.frame);
+  set_record<kDlt>(out, bytes_->offset(), r, kFile, have.subspan(kRecordHeaderLength, r.captured));
   bytes_->consume(kRecordHeaderLength + r.captured);
   return true;
 }
@@ -202,15 +210,11 @@ template <bool kBigEndian, bool kNanoseconds, int kDlt>
 template <bool kBigEndian, bool kNanoseconds, int kDlt, class Visit>
 CaptureReader::Next CaptureReader::for_each_fast(CapturedPacket& out, Visit& visit) {
   for (;;) {
-    if (read_fast<kBigEndian, kNanoseconds, kDlt>(out)) [[likely]] {
-      if (!visit(static_cast<const CapturedPacket&>(out))) {
-        return Next::kPacket;
+    if (!read_fast<kBigEndian, kNanoseconds, kDlt>(out)) [[unlikely]] {
+      const Next status = next_savefile(out);
+      if (status != Next::kPacket) {
+        return status;
       }
-      continue;
-    }
-    const Next status = next_savefile(out);
-    if (status != Next::kPacket) {
-      return status;
     }
     if (!visit(static_cast<const CapturedPacket&>(out))) {
       return Next::kPacket;

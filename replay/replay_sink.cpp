@@ -23,8 +23,7 @@ ReplaySink::ReplaySink(ReplayCounters& counters, CaptureWriter* writer, bool onl
     : counters_(counters),
       writer_(writer),
       only_reassembled_(only_reassembled),
-      events_(events),
-      writes_or_records_(writer != nullptr || events != nullptr) {}
+      events_(events) {}
 
 void ReplaySink::record(RecordedEvent::Kind kind, const FragmentKey& key, Reason reason,
                         std::uint32_t count, bool first_seen, Bytes bytes) {

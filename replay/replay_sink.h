@@ -41,7 +41,7 @@ class ReplaySink final : public EventSink {
     ++counters_.delivered;
     const bool rebuilt = e.fragment_count > 1;
     ++(rebuilt ? counters_.rebuilt : counters_.unfragmented);
-    if (writes_or_records_) [[unlikely]] {
+    if (writer_ != nullptr || events_ != nullptr) [[unlikely]] {
       write_and_record(e, rebuilt);
     }
   }
@@ -60,7 +60,6 @@ class ReplaySink final : public EventSink {
   CaptureWriter* writer_;
   bool only_reassembled_;
   std::vector<std::string>* events_;
-  bool writes_or_records_;  // writer_ or events_ set
   const CapturedPacket* packet_ = nullptr;
 };
 

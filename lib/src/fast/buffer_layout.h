@@ -47,7 +47,6 @@ struct BufferLayout {
   std::size_t head = 0;
   std::size_t records = 0;
   std::size_t bytes = 0;  // whole buffer
-  bool ownership = false;  // the windows / solaris arrays follow aux
 
   // `capacity` must be a multiple of 512 (whole words of blocks).
   static constexpr BufferLayout make(std::uint32_t capacity, bool ownership) {
@@ -62,7 +61,6 @@ struct BufferLayout {
     l.head = l.owner;
     l.records = l.owner;
     l.bytes = l.owner;
-    l.ownership = ownership;
     if (ownership) {
       l.min_end = l.owner + l.blocks * sizeof(std::uint16_t);
       l.head = l.min_end + l.blocks * sizeof(std::uint16_t);
@@ -96,7 +94,8 @@ struct BufferView {
   static BufferView of(std::uint8_t* base, const BufferLayout& l) {
     const BufferView v{base + kHeadroom, reinterpret_cast<std::uint64_t*>(base + l.have),
                        reinterpret_cast<std::uint64_t*>(base + l.aux), l.blocks};
-    assert(!l.ownership || (reinterpret_cast<std::uint8_t*>(v.owner()) == base + l.owner &&
+    // A layout without the ownership area has them all at l.owner.
+    assert(l.min_end == l.owner || (reinterpret_cast<std::uint8_t*>(v.owner()) == base + l.owner &&
                             reinterpret_cast<std::uint8_t*>(v.min_end()) == base + l.min_end &&
                             reinterpret_cast<std::uint8_t*>(v.head()) == base + l.head &&
                             reinterpret_cast<std::uint8_t*>(v.records()) == base + l.records));
