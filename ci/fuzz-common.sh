@@ -34,7 +34,8 @@ configure_fuzz_build() {  # dir compiler extra-cmake-args...
   cmake --build "$dir" --parallel "$build_jobs" --target "${targets[@]}"
 }
 
-# The campaign's build: clang++-14, libFuzzer, ASan + UBSan.
+# A libFuzzer build with clang++-14; the caller adds its sanitizers
+# (-DIP4REF_SANITIZE=address,undefined in ci/fuzz).
 configure_libfuzzer_build() {  # dir [extra-cmake-args...]
   local dir="$1"; shift
   configure_fuzz_build "$dir" clang++-14 -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link" \
