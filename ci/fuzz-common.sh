@@ -21,6 +21,12 @@ libfuzzer_flags_of() {  # target -> one flag per line
   return 0
 }
 
+# A value from libFuzzer's -print_final_stats block ("stat::NAME: VALUE") in a
+# log; empty when the log has none.
+libfuzzer_stat() {  # log name
+  grep -aoE "stat::$2: *[0-9]+" "$1" | grep -oE '[0-9]+$' | tail -n 1 || true
+}
+
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:symbolize=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
